@@ -1,0 +1,106 @@
+namespace RetroIm.Im.Backplane;
+
+/// <summary>
+/// Everything the relay nodes and <see cref="ImClient"/> share: tickets, node membership, presence,
+/// channel membership and pub/sub. Two implementations with identical semantics:
+/// <c>RedisBackplane</c> (a cluster, Lua scripts keep every multi-key change atomic) and
+/// <c>InMemoryBackplane</c> (the embedded single-process mode).
+/// </summary>
+/// <remarks>
+/// Presence is counted per (clientId, node): a client is online while any node holds a connection for it.
+/// Online/offline <see cref="PresenceEvent"/>s are published on <see cref="ImTopics.Events"/> by the backplane itself,
+/// atomically with the state change, so events are never reordered against the state they describe.
+/// </remarks>
+public interface IImBackplane : IAsyncDisposable
+{
+    /// <summary>"redis" or "memory"; shown by health checks.</summary>
+    string Kind { get; }
+
+    /// <summary>Checks the backplane is reachable (a PING for Redis).</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
+
+    // ---- connect tickets -------------------------------------------------------------------
+
+    /// <summary>Stores a single-use ticket under <paramref name="token"/> for <paramref name="ttl"/>.</summary>
+    Task StoreTicketAsync(string token, ConnectTicket ticket, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Consumes the ticket atomically when it was issued for <paramref name="nodeId"/>; a ticket for another node is
+    /// left in place (so the client may still use it there) and reported as <see cref="TicketStatus.WrongNode"/>.
+    /// </summary>
+    Task<TicketRedeemResult> RedeemTicketAsync(string token, string nodeId, CancellationToken cancellationToken = default);
+
+    // ---- nodes -----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Registers or refreshes a node for <paramref name="ttl"/>. Returns true when the node was not registered before
+    /// this call (first start, or it was reaped / Redis lost its data): the caller must then re-add its connections.
+    /// </summary>
+    Task<bool> HeartbeatNodeAsync(NodeInfo node, TimeSpan ttl, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a node and every connection it held, publishing offline for clients left with none.</summary>
+    Task RemoveNodeAsync(string nodeId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes nodes whose heartbeat expired (as <see cref="RemoveNodeAsync"/>). Returns the ids removed.</summary>
+    Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The live nodes, ordered by id.</summary>
+    Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default);
+
+    // ---- presence --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Counts one more connection of <paramref name="connection"/>'s client on its node; publishes online when it is the
+    /// client's first connection anywhere. Returns the channels the client is a member of.
+    /// </summary>
+    Task<IReadOnlyList<string>> AddConnectionAsync(ConnectionRegistration connection, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts one connection less; publishes offline when it was the client's last connection anywhere.</summary>
+    Task RemoveConnectionAsync(ConnectionRegistration connection, CancellationToken cancellationToken = default);
+
+    Task<bool> IsOnlineAsync(string clientId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> GetOnlineClientsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The nodes holding connections of <paramref name="clientId"/>, with how many each holds.</summary>
+    Task<IReadOnlyDictionary<string, long>> GetClientNodesAsync(string clientId, CancellationToken cancellationToken = default);
+
+    // ---- channels (membership is the business's: it survives reconnects and goes only on LeaveChan) ----
+
+    Task AddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default);
+
+    Task RemoveChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Every channel that has at least one member.</summary>
+    Task<IReadOnlyList<string>> GetChansAsync(CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> GetClientChansAsync(string clientId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> GetChanMembersAsync(string chan, CancellationToken cancellationToken = default);
+
+    /// <summary>How many members of <paramref name="chan"/> are online now.</summary>
+    Task<long> GetChanOnlineAsync(string chan, CancellationToken cancellationToken = default);
+
+    // ---- pub/sub ---------------------------------------------------------------------------
+
+    /// <summary>
+    /// Publishes <paramref name="packet"/> once to every node that holds a connection of any of
+    /// <paramref name="clientIds"/> (looked up and published in one atomic step).
+    /// </summary>
+    Task<ClientsPublishResult> PublishToClientsAsync(IReadOnlyList<string> clientIds, ReadOnlyMemory<byte> packet, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes on a topic (see <see cref="ImTopics"/>). Returns how many subscribers got it.</summary>
+    Task<long> PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Subscribes to a topic; completes once the subscription is active. The handler runs on the backplane's
+    /// dispatch loop: it must be quick and must not block, and <c>payload</c> is valid only during the call.
+    /// Subscribing the same topic twice replaces the handler. Subscriptions survive reconnects.
+    /// </summary>
+    Task SubscribeAsync(string topic, BackplaneHandler handler, CancellationToken cancellationToken = default);
+
+    Task UnsubscribeAsync(string topic, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Receives one published payload; see <see cref="IImBackplane.SubscribeAsync"/>.</summary>
+public delegate void BackplaneHandler(string topic, ReadOnlyMemory<byte> payload);

@@ -1,0 +1,23 @@
+namespace RetroIm.Im;
+
+/// <summary>
+/// Every pub/sub topic name in one place. A backplane adds its key prefix (Redis: the connection string's
+/// <c>prefix=</c>) in front of these names; see README "Redis keys".
+/// </summary>
+public static class ImTopics
+{
+    /// <summary>A node's inbox: direct messages and control packets for clients it holds.</summary>
+    public static string Node(string nodeId) => "im:node:" + nodeId;
+
+    /// <summary>A channel's messages; a node subscribes while it holds at least one member of the channel.</summary>
+    public static string Chan(string chan) => "im:chan:" + chan;
+
+    /// <summary>Broadcast to every connection on every node.</summary>
+    public const string All = "im:all";
+
+    /// <summary>Online/offline <see cref="PresenceEvent"/>s for the business.</summary>
+    public const string Events = "im:events";
+
+    /// <summary>Where nodes report which receivers of a message they wrote to, for one <see cref="ImClient"/> instance.</summary>
+    public static string Receipts(string helperId) => "im:receipts:" + helperId;
+}

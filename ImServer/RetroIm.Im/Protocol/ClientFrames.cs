@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace RetroIm.Im.Protocol;
+
+/// <summary>
+/// Writes the JSON text frames a client receives. The wire format (README "Wire protocol"):
+/// <code>
+/// {"type":"welcome","clientId":"42","connectionId":"…","node":"127.0.0.1:6001"}
+/// {"type":"message","id":"…","from":"7"|null,"chan":"retro:1"|null,"ts":1700000000000,"data":&lt;business JSON&gt;}
+/// {"type":"pong"}
+/// {"type":"error","code":"bad_json","message":"…"}
+/// </code>
+/// A message frame is built once by the publisher and forwarded unchanged to every recipient.
+/// </summary>
+public static class ClientFrames
+{
+    public static readonly byte[] Pong = """{"type":"pong"}"""u8.ToArray();
+
+    public static byte[] Welcome(string clientId, string connectionId, string nodeId)
+    {
+        return Write(w =>
+        {
+            w.WriteString("type", "welcome");
+            w.WriteString("clientId", clientId);
+            w.WriteString("connectionId", connectionId);
+            w.WriteString("node", nodeId);
+        });
+    }
+
+    /// <param name="data">The business payload, already UTF-8 JSON; it is written verbatim after validation.</param>
+    public static byte[] Message(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data)
+    {
+        var buffer = new ArrayBufferWriter<byte>(data.Length + 128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message");
+            w.WriteString("id", id);
+            if (from is null) w.WriteNull("from"); else w.WriteString("from", from);
+            if (chan is null) w.WriteNull("chan"); else w.WriteString("chan", chan);
+            w.WriteNumber("ts", ts);
+            w.WritePropertyName("data");
+            w.WriteRawValue(data, skipInputValidation: false);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] Error(string code, string message)
+    {
+        return Write(w =>
+        {
+            w.WriteString("type", "error");
+            w.WriteString("code", code);
+            w.WriteString("message", message);
+        });
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}
