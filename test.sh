@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The one test command. On a fresh machine it installs what the tests need (redis-server and chromium from Debian's
+# packages; NuGet and npm packages by restore), builds once, runs every suite (.NET and JavaScript), and ends with one
+# summary line: "Tests: N passed, N failed[, N skipped]". Exit code 0 only when nothing failed.
+#   ./test.sh                 every suite
+#   ./test.sh Redis Im        only the .NET test projects whose names contain these words (no JS suite)
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+results="$root/artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+# ---- install what is missing -------------------------------------------------------------------------------
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]} with apt-get"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || { echo "test.sh: apt-get install ${missing[*]} failed"; echo "Tests: 0 passed, 1 failed"; exit 1; }
+fi
+
+# ---- build once ----------------------------------------------------------------------------------------------
+echo "test.sh: building"
+if ! dotnet build RetroIm.sln -c Debug -nologo -v quiet -clp:ErrorsOnly > "$results/build.log" 2>&1; then
+  cat "$results/build.log"; echo "Tests: 0 passed, 1 failed"; exit 1
+fi
+export RETROIM_IMSERVER_DLL="$root/ImServer/RetroIm.ImServer/bin/Debug/net10.0/RetroIm.ImServer.dll"
+export RETROIM_IMCTL_DLL="$root/ImServer/RetroIm.ImCtl/bin/Debug/net10.0/imctl.dll"
+export RETROIM_WEBAPI_DLL="$root/WebApi/RetroIm.WebApi/bin/Debug/net10.0/RetroIm.WebApi.dll"
+
+passed=0; failed=0; skipped=0; crashed=0
+count_trx() { # adds the counters of one TRX file
+  local c; c=$(grep -o '<Counters [^>]*>' "$1" | head -1)
+  local p f t e
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$c"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$c")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$c"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$c")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+}
+
+# ---- .NET suites, one project at a time (they start real processes; 2 cores) ----------------------------------
+filters=("$@")
+for proj in tests/*.Tests/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  if [ ${#filters[@]} -gt 0 ]; then
+    keep=0; for f in "${filters[@]}"; do [[ "$name" == *"$f"* ]] && keep=1; done
+    [ $keep -eq 1 ] || continue
+  fi
+  echo "test.sh: $name"
+  dotnet test "$proj" --no-build -c Debug -nologo --blame-hang-timeout 5m \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    2>&1 | tee "$results/$name.log" | grep -E '^\s*(Failed|Passed!|Failed!|Error Message|Skipped)|error' || true
+  if [ -f "$results/$name.trx" ]; then count_trx "$results/$name.trx"; else echo "test.sh: $name produced no results"; crashed=$((crashed + 1)); fi
+done
+
+# ---- JavaScript suite ---------------------------------------------------------------------------------------
+if [ ${#filters[@]} -eq 0 ] && [ -d Clients/js/test ]; then
+  echo "test.sh: Clients/js (node --test)"
+  (cd Clients/js && node --experimental-websocket --test --test-reporter=tap --test-reporter-destination=stdout test/ ) > "$results/js.tap" 2>&1
+  grep -E '^not ok|^# (pass|fail|skipped)' "$results/js.tap" || true
+  jp=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
+  jf=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
+  js=$(sed -n 's/^# skipped \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
+  if [ -z "$jp" ]; then echo "test.sh: the JS suite produced no results"; crashed=$((crashed + 1)); fi
+  passed=$((passed + ${jp:-0})); failed=$((failed + ${jf:-0})); skipped=$((skipped + ${js:-0}))
+fi
+
+failed=$((failed + crashed))
+summary="Tests: $passed passed, $failed failed"
+[ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ $failed -eq 0 ] && [ $passed -gt 0 ]
