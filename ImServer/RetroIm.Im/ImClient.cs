@@ -1,4 +1,162 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Routing;
+
 namespace RetroIm.Im;
 
-/// <summary>Placeholder: the ImHelper instance type (written next).</summary>
-public sealed partial class ImClient;
+/// <summary>
+/// What business code uses to talk to a RetroIm relay cluster — FreeIM's <c>ImClient</c>, async: issue connect URLs
+/// (<see cref="PrevConnectServerAsync(string, string?, CancellationToken)"/>), send to clients, channels and everyone,
+/// manage channel membership, ask who is online, force clients offline, and receive online/offline events.
+/// </summary>
+/// <remarks>
+/// <para>Register one per process (<see cref="ImHelperServiceCollectionExtensions.AddImHelper"/>, or
+/// <see cref="ImHelper.Initialization"/> for the static facade); it is thread-safe.</para>
+/// <para>Client ids are strings. FreeIM's <c>long</c> and <see cref="Guid"/> ids convert losslessly:
+/// pass <c>id.ToString()</c> (<c>-42</c> → <c>"-42"</c>, a Guid → its 36-character form), and
+/// <c>long.Parse</c> / <c>Guid.Parse</c> give the id back. Any string of 1–256 characters works, negative numbers
+/// and non-ASCII included: routing hashes the string, it never takes a modulo of a number.</para>
+/// </remarks>
+public sealed partial class ImClient : IAsyncDisposable
+{
+    /// <summary>The longest client id accepted (characters).</summary>
+    public const int MaxClientIdLength = 256;
+
+    private const int TokenBytes = 18; // 144 bits of entropy; 24 base64url characters, no padding
+
+    private readonly IImBackplane _backplane;
+    private readonly ImHelperOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _disposing = new(); // never disposed: it has no timer, and callbacks may race DisposeAsync
+    private int _disposed;
+
+    /// <summary>Creates a client over a backplane (the cluster's Redis, or the in-memory one in embedded mode).</summary>
+    /// <param name="backplane">Shared with the relay nodes; not disposed by this client.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="logger">Where handler failures and late receipts are logged.</param>
+    /// <param name="time">The clock for ticket and message timestamps and receipt timeouts (tests pass a fake).</param>
+    public ImClient(IImBackplane backplane, ImHelperOptions? options = null, ILogger<ImClient>? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(backplane);
+        _backplane = backplane;
+        _options = options ?? new ImHelperOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.TokenTtl, TimeSpan.Zero, "options.TokenTtl");
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReceiptTimeout, TimeSpan.Zero, "options.ReceiptTimeout");
+        ArgumentNullException.ThrowIfNull(_options.JsonSerializerOptions, "options.JsonSerializerOptions");
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        ReceiptTopic = ImTopics.Receipts(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
+    }
+
+    /// <summary>This instance's receipt topic; nodes publish <c>ReceiptReport</c>s there.</summary>
+    internal string ReceiptTopic { get; }
+
+    /// <summary>
+    /// Issues a connect URL for <paramref name="clientId"/> — FreeIM's <c>PrevConnectServer</c>. Call it after your
+    /// own authentication and hand the URL to the client, which opens a WebSocket to it within
+    /// <see cref="ImHelperOptions.TokenTtl"/>. The URL names the node that owns the client id
+    /// (<c>ws://node:6001/ws?token=…</c>) and its token works once, only on that node.
+    /// </summary>
+    /// <param name="clientId">Who connects: 1–256 characters.</param>
+    /// <param name="clientMetaData">Anything you want back in that client's online/offline events (e.g. a display name).</param>
+    /// <param name="cancellationToken">Cancels the backplane calls.</param>
+    /// <returns>The WebSocket URL, ws:// or wss:// as the node advertises.</returns>
+    /// <exception cref="ArgumentException">The client id is empty or longer than 256 characters.</exception>
+    /// <exception cref="InvalidOperationException">No node is live (or none of <see cref="ImHelperOptions.Servers"/> is).</exception>
+    public async Task<string> PrevConnectServerAsync(string clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
+    {
+        ValidateClientId(clientId);
+        var nodes = FilterServers(await _backplane.GetNodesAsync(cancellationToken).ConfigureAwait(false));
+        var node = NodeRouter.Pick(clientId, nodes, static n => n.Id);
+        var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
+        var ticket = new ConnectTicket(clientId, clientMetaData, node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        await _backplane.StoreTicketAsync(token, ticket, _options.TokenTtl, cancellationToken).ConfigureAwait(false);
+        ImClientLog.TicketIssued(_logger, clientId, node.Id);
+        return $"{node.Url.TrimEnd('/')}/ws?token={token}";
+    }
+
+    /// <summary>Issues a connect URL for a numeric client id (FreeIM's <c>long</c> ids); the id becomes <c>clientId.ToString()</c>.</summary>
+    public Task<string> PrevConnectServerAsync(long clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
+        => PrevConnectServerAsync(clientId.ToString(System.Globalization.CultureInfo.InvariantCulture), clientMetaData, cancellationToken);
+
+    /// <summary>Issues a connect URL for a <see cref="Guid"/> client id; the id becomes <c>clientId.ToString()</c> (36 characters, lower case).</summary>
+    public Task<string> PrevConnectServerAsync(Guid clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
+        => PrevConnectServerAsync(clientId.ToString(), clientMetaData, cancellationToken);
+
+    /// <summary>The live relay nodes (ordered by id) with their URLs and connection counts at their last heartbeat.</summary>
+    public Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+        => _backplane.GetNodesAsync(cancellationToken);
+
+    /// <summary>Stops delivering events and receipts to this instance. The backplane is not disposed (it is shared).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        await StopReceiptsAsync().ConfigureAwait(false);
+        await StopEventsAsync().ConfigureAwait(false);
+    }
+
+    private IReadOnlyList<NodeInfo> FilterServers(IReadOnlyList<NodeInfo> live)
+    {
+        var servers = _options.Servers;
+        if (servers is null || servers.Length == 0) return live;
+        var allowed = new List<NodeInfo>(live.Count);
+        foreach (var node in live)
+        {
+            if (IsListed(node, servers)) allowed.Add(node);
+        }
+        if (allowed.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"None of the ImHelper:Servers ({string.Join(", ", servers)}) is a live node. " +
+                $"Live nodes: {(live.Count == 0 ? "none" : string.Join(", ", live.Select(n => $"{n.Id} ({n.Url})")))}.");
+        }
+        return allowed;
+    }
+
+    private static bool IsListed(NodeInfo node, string[] servers)
+    {
+        foreach (var server in servers)
+        {
+            if (string.IsNullOrWhiteSpace(server)) continue;
+            var entry = server.Trim().TrimEnd('/');
+            if (string.Equals(entry, node.Id, StringComparison.Ordinal)) return true;
+            if (string.Equals(entry, node.Url.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
+    }
+
+    private static void ValidateClientId(string clientId, string paramName = "clientId")
+    {
+        ArgumentNullException.ThrowIfNull(clientId, paramName);
+        if (clientId.Length == 0) throw new ArgumentException("A client id must not be empty.", paramName);
+        if (clientId.Length > MaxClientIdLength) throw new ArgumentException($"A client id must be at most {MaxClientIdLength} characters (got {clientId.Length}).", paramName);
+    }
+
+    private static void ValidateChan(string chan)
+    {
+        ArgumentNullException.ThrowIfNull(chan);
+        if (chan.Length == 0) throw new ArgumentException("A channel name must not be empty.", nameof(chan));
+        if (chan.Length > MaxClientIdLength) throw new ArgumentException($"A channel name must be at most {MaxClientIdLength} characters (got {chan.Length}).", nameof(chan));
+    }
+
+    /// <summary>Validates and de-duplicates client ids, keeping first-seen order.</summary>
+    private static List<string> DistinctClientIds(IEnumerable<string> clientIds, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(clientIds, paramName);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var list = new List<string>();
+        foreach (var clientId in clientIds)
+        {
+            ValidateClientId(clientId, paramName);
+            if (seen.Add(clientId)) list.Add(clientId);
+        }
+        return list;
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,159 @@
+// Type declarations for @retroim/client (retroim.js). Keep in step with the wire protocol in the ImServer README.
+
+/** Connection states. "connecting": not welcomed yet in this session; "reconnecting": was welcomed, lost it. */
+export type ConnectionStateName = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export declare const ConnectionState: Readonly<{
+  Connecting: 'connecting';
+  Open: 'open';
+  Reconnecting: 'reconnecting';
+  Closed: 'closed';
+}>;
+
+/** WebSocket close codes the relay and this SDK use. */
+export declare const CloseCodes: Readonly<{
+  Normal: 1000;
+  Abnormal: 1006;
+  PolicyViolation: 1008;
+  MessageTooBig: 1009;
+  ServiceRestart: 1012;
+  TryAgainLater: 1013;
+  /** Sent by the SDK when no welcome or no pong arrived in time. */
+  HeartbeatTimeout: 4000;
+  /** Forced offline by the business: the SDK does not reconnect. */
+  Kicked: 4001;
+  IdleTimeout: 4002;
+}>;
+
+export interface BackoffOptions {
+  /** Ceiling of the first retry delay. Default 500. */
+  initialMs: number;
+  /** Largest delay. Default 15000. */
+  maxMs: number;
+  /** Growth per attempt. Default 2. */
+  factor: number;
+  /** Fraction (0–1) of the delay removed at random. Default 0.5. */
+  jitter: number;
+}
+
+export declare const DEFAULT_BACKOFF: Readonly<BackoffOptions>;
+export declare function normalizeBackoff(options?: Partial<BackoffOptions>): Readonly<BackoffOptions>;
+/** min(maxMs, initialMs·factor^attempt) · (1 − jitter·random()), rounded; attempt 0 is the first retry. */
+export declare function computeBackoffDelay(attempt: number, options?: Partial<BackoffOptions>, random?: () => number): number;
+
+export type StateEvent = 'start' | 'welcome' | 'lost' | 'stop' | 'kicked' | 'fatal';
+export declare function nextState(state: ConnectionStateName, event: StateEvent): ConnectionStateName;
+/** False only for 4001 (kicked). */
+export declare function shouldReconnect(code: number | undefined): boolean;
+export declare function parseEnvelope(data: unknown): Envelope | null;
+
+/** The minimal WebSocket surface the SDK uses (browsers, Node's WebSocket, the 'ws' package, mini-program shims). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface RetroImConnectionOptions {
+  /** Returns a fresh connect URL (ws:// or wss://, single-use token). Called before every attempt.
+   *  Throw an error with `retry: false` (e.g. on HTTP 401) to give up instead of retrying. */
+  getConnectUrl: () => Promise<string> | string;
+  /** Default globalThis.WebSocket. */
+  WebSocket?: WebSocketConstructor;
+  /** How often to send {"type":"ping"}. Default 20000. */
+  pingIntervalMs?: number;
+  /** A socket with no frame for this long after a ping is dead: it is closed (4000) and reopened. Default 10000. */
+  pongTimeoutMs?: number;
+  /** An attempt without a welcome for this long is abandoned and retried. Default 15000. */
+  connectTimeoutMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** Random source for the jitter (tests). Default Math.random. */
+  random?: () => number;
+}
+
+export interface Welcome {
+  clientId: string;
+  connectionId: string;
+  node: string;
+}
+
+export interface WelcomeEnvelope extends Welcome {
+  type: 'welcome';
+}
+
+export interface MessageEnvelope<T = unknown> {
+  type: 'message';
+  id: string;
+  from: string | null;
+  chan: string | null;
+  /** Unix milliseconds at the sender. */
+  ts: number;
+  /** The business payload. */
+  data: T;
+}
+
+export interface PongEnvelope {
+  type: 'pong';
+}
+
+export interface ErrorEnvelope {
+  type: 'error';
+  /** "bad_json" | "unknown_type" | … */
+  code: string;
+  message: string;
+}
+
+export interface UnknownEnvelope {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type Envelope = WelcomeEnvelope | MessageEnvelope | PongEnvelope | ErrorEnvelope | UnknownEnvelope;
+
+export interface StateChangeInfo {
+  previous: ConnectionStateName;
+  /** Close code of the socket that was lost, when there was one. */
+  code?: number;
+  reason?: string;
+  /** Why an attempt failed before a socket existed (getConnectUrl threw, bad URL, …). */
+  error?: unknown;
+}
+
+export interface RetryInfo {
+  /** 0 for the first retry since the last welcome. */
+  attempt: number;
+  delayMs: number;
+  code?: number;
+  reason?: string;
+  error?: unknown;
+}
+
+export interface RetroImEventMap {
+  welcome: WelcomeEnvelope;
+  message: MessageEnvelope;
+  pong: PongEnvelope;
+  error: ErrorEnvelope;
+  '*': Envelope;
+}
+
+export declare class RetroImConnection {
+  constructor(options: RetroImConnectionOptions);
+  readonly state: ConnectionStateName;
+  /** The last welcome, or null before the first. */
+  readonly welcome: Welcome | null;
+  /** Connects and keeps the connection up until stop(); resolves with the first welcome of this session and rejects
+   *  if the session ends first (stop(), kicked, or getConnectUrl threw with retry: false). */
+  start(): Promise<Welcome>;
+  /** Closes the socket (1000) and stops reconnecting. */
+  stop(): void;
+  /** Sends a frame (objects are JSON-encoded, strings go verbatim). Returns false unless open. */
+  send(frame: object | string): boolean;
+  on(type: 'state', handler: (state: ConnectionStateName, info: StateChangeInfo) => void): () => void;
+  on(type: 'retry', handler: (info: RetryInfo) => void): () => void;
+  on<K extends keyof RetroImEventMap>(type: K, handler: (envelope: RetroImEventMap[K]) => void): () => void;
+  on(type: string, handler: (envelope: UnknownEnvelope) => void): () => void;
+}

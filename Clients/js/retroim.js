@@ -1,0 +1,328 @@
+// RetroIm client SDK: one WebSocket to an ImServer node, kept alive and reopened by itself.
+// No dependencies and no build step: import it from a browser, a mobile web view or Node (with a WebSocket).
+//
+// Wire protocol (ImServer README "Wire protocol"): the server sends JSON text frames
+//   {"type":"welcome","clientId","connectionId","node"}   first frame on every connection
+//   {"type":"message","id","from","chan","ts","data"}     business messages
+//   {"type":"pong"} / {"type":"error","code","message"}
+// and the client sends {"type":"ping"}. Connect URLs carry single-use tokens, so every attempt asks for a new one.
+
+import { computeBackoffDelay, normalizeBackoff } from './backoff.js';
+import { CloseCodes, ConnectionState, nextState, shouldReconnect } from './connection-state.js';
+import { Emitter } from './emitter.js';
+
+export { computeBackoffDelay, normalizeBackoff, DEFAULT_BACKOFF } from './backoff.js';
+export { CloseCodes, ConnectionState, nextState, shouldReconnect } from './connection-state.js';
+
+const OPEN = 1; // WebSocket.OPEN, read as a number so that foreign implementations need not expose the constant
+
+const DEFAULTS = Object.freeze({
+  pingIntervalMs: 20000,
+  pongTimeoutMs: 10000,
+  connectTimeoutMs: 15000,
+});
+
+/** A connection to RetroIm's relay. See retroim.d.ts for the documented surface. */
+export class RetroImConnection {
+  #getConnectUrl;
+  #WebSocket;
+  #pingIntervalMs;
+  #pongTimeoutMs;
+  #connectTimeoutMs;
+  #backoff;
+  #random;
+  #emitter = new Emitter();
+
+  #state = ConnectionState.Closed;
+  #welcome = null;
+  #ws = null;
+  /** Identity of the current start()…stop() session; callbacks of an older session compare and bail out. */
+  #session = null;
+  #attempt = 0;
+  #startWaiter = null;
+  #retryTimer = null;
+  #connectTimer = null;
+  #pingTimer = null;
+  #pongTimer = null;
+  #unwatchEnvironment = null;
+
+  /** @param {import('./retroim.js').RetroImConnectionOptions} options */
+  constructor(options) {
+    if (!options || typeof options.getConnectUrl !== 'function') {
+      throw new TypeError('RetroImConnection needs options.getConnectUrl: an async function returning a ws(s):// URL');
+    }
+    const WebSocketImpl = options.WebSocket ?? globalThis.WebSocket;
+    if (typeof WebSocketImpl !== 'function') {
+      throw new TypeError('No WebSocket implementation: pass options.WebSocket (Node 20 needs --experimental-websocket)');
+    }
+    this.#getConnectUrl = options.getConnectUrl;
+    this.#WebSocket = WebSocketImpl;
+    this.#pingIntervalMs = positive(options.pingIntervalMs ?? DEFAULTS.pingIntervalMs, 'pingIntervalMs');
+    this.#pongTimeoutMs = positive(options.pongTimeoutMs ?? DEFAULTS.pongTimeoutMs, 'pongTimeoutMs');
+    this.#connectTimeoutMs = positive(options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 'connectTimeoutMs');
+    this.#backoff = normalizeBackoff(options.backoff);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** "connecting" | "open" | "reconnecting" | "closed" */
+  get state() {
+    return this.#state;
+  }
+
+  /** The last welcome ({clientId, connectionId, node}), or null before the first one. */
+  get welcome() {
+    return this.#welcome;
+  }
+
+  /** Subscribes to an envelope type ("message", "welcome", "pong", "error", …), "*" (every envelope),
+   *  "state" (state changes) or "retry" (a reconnect was scheduled). Returns the unsubscribe function. */
+  on(type, handler) {
+    return this.#emitter.on(type, handler);
+  }
+
+  /** Connects (and keeps reconnecting) until stop(). Resolves with the first welcome of this session. */
+  start() {
+    if (this.#state === ConnectionState.Open) return Promise.resolve(this.#welcome);
+    if (this.#state !== ConnectionState.Closed) return this.#startWaiter.promise;
+    this.#session = {};
+    this.#attempt = 0;
+    this.#startWaiter = deferred();
+    const waiter = this.#startWaiter;
+    this.#setState(nextState(this.#state, 'start'), {});
+    this.#unwatchEnvironment = this.#watchEnvironment();
+    this.#connect(this.#session);
+    return waiter.promise;
+  }
+
+  /** Closes the socket and stops reconnecting. A pending start() rejects. */
+  stop() {
+    if (this.#state === ConnectionState.Closed) return;
+    this.#endSession(nextState(this.#state, 'stop'), { code: CloseCodes.Normal, reason: 'stopped' },
+      new Error('RetroImConnection was stopped before it connected'));
+  }
+
+  /** Sends a frame: an object is JSON-encoded, a string goes verbatim. Returns false when not open. */
+  send(frame) {
+    const ws = this.#ws;
+    if (this.#state !== ConnectionState.Open || !ws || ws.readyState !== OPEN) return false;
+    ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    return true;
+  }
+
+  async #connect(session) {
+    if (session !== this.#session) return;
+    let url;
+    try {
+      url = await this.#getConnectUrl();
+      if (typeof url !== 'string' || url === '') throw new TypeError('getConnectUrl must return a non-empty URL string');
+    } catch (error) {
+      if (session !== this.#session) return;
+      if (error && error.retry === false) {
+        this.#endSession(nextState(this.#state, 'fatal'), { error }, error);
+      } else {
+        this.#scheduleRetry(session, { error });
+      }
+      return;
+    }
+    if (session !== this.#session) return;
+
+    let ws;
+    try {
+      ws = new this.#WebSocket(url);
+    } catch (error) {
+      this.#scheduleRetry(session, { error });
+      return;
+    }
+    this.#ws = ws;
+    this.#connectTimer = setTimeout(() => {
+      this.#drop(ws, CloseCodes.HeartbeatTimeout, 'no welcome within connectTimeoutMs');
+    }, this.#connectTimeoutMs);
+    ws.onmessage = (event) => this.#onFrame(ws, event.data);
+    ws.onclose = (event) => this.#onClose(ws, event.code, event.reason);
+    // Browsers follow an error with a close (1006), but some implementations (Node 20's, on a refused upgrade) never
+    // do: treat the error itself as the loss.
+    ws.onerror = () => this.#onError(ws);
+  }
+
+  #onFrame(ws, data) {
+    if (ws !== this.#ws) return;
+    // Any frame proves the socket is alive, even when a pong queues behind a burst of messages.
+    clearTimeout(this.#pongTimer);
+    this.#pongTimer = null;
+    const envelope = parseEnvelope(data);
+    if (!envelope) return;
+    if (envelope.type === 'welcome') {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = null;
+      this.#welcome = Object.freeze({
+        clientId: envelope.clientId,
+        connectionId: envelope.connectionId,
+        node: envelope.node,
+      });
+      this.#attempt = 0;
+      this.#startHeartbeat(ws);
+      this.#setState(nextState(this.#state, 'welcome'), {});
+      const waiter = this.#startWaiter;
+      if (waiter) waiter.resolve(this.#welcome);
+    }
+    this.#emitter.emit(envelope.type, envelope);
+    this.#emitter.emit('*', envelope);
+  }
+
+  #onClose(ws, code, reason) {
+    if (ws !== this.#ws) return;
+    const info = { code, reason: reason || '' };
+    if (!shouldReconnect(code)) {
+      this.#endSession(nextState(this.#state, 'kicked'), info,
+        new Error(`RetroIm closed the connection (${code}${reason ? ' ' + reason : ''})`));
+      return;
+    }
+    this.#releaseSocket(false);
+    this.#scheduleRetry(this.#session, info);
+  }
+
+  #onError(ws) {
+    if (ws !== this.#ws) return;
+    this.#releaseSocket(true);
+    this.#scheduleRetry(this.#session, { code: CloseCodes.Abnormal, reason: 'socket error' });
+  }
+
+  /** Gives up on a socket we consider dead (no welcome or no pong in time) and reconnects at once. */
+  #drop(ws, code, reason) {
+    if (ws !== this.#ws) return;
+    this.#releaseSocket(true, code, reason);
+    this.#scheduleRetry(this.#session, { code, reason });
+  }
+
+  #scheduleRetry(session, info) {
+    if (session !== this.#session) return;
+    const attempt = this.#attempt++;
+    const delayMs = computeBackoffDelay(attempt, this.#backoff, this.#random);
+    this.#setState(nextState(this.#state, 'lost'), info);
+    this.#emitter.emit('retry', { ...info, attempt, delayMs });
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#connect(session);
+    }, delayMs);
+  }
+
+  /** Skips the wait of a scheduled retry, e.g. when the network comes back. */
+  #retryNow() {
+    if (this.#retryTimer === null) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#connect(this.#session);
+  }
+
+  #startHeartbeat(ws) {
+    clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => this.#ping(ws), this.#pingIntervalMs);
+  }
+
+  #ping(ws) {
+    if (ws !== this.#ws || ws.readyState !== OPEN) return;
+    try {
+      ws.send('{"type":"ping"}');
+    } catch {
+      // A failing send means the socket is going away; its close event or the pong deadline handles it.
+    }
+    // The deadline runs from the oldest unanswered ping; later pings do not extend it.
+    if (this.#pongTimer === null) {
+      this.#pongTimer = setTimeout(() => this.#drop(ws, CloseCodes.HeartbeatTimeout, 'no pong'), this.#pongTimeoutMs);
+    }
+  }
+
+  #releaseSocket(close, code = CloseCodes.Normal, reason = '') {
+    clearTimeout(this.#connectTimer);
+    clearInterval(this.#pingTimer);
+    clearTimeout(this.#pongTimer);
+    this.#connectTimer = this.#pingTimer = this.#pongTimer = null;
+    const ws = this.#ws;
+    this.#ws = null;
+    if (!ws) return;
+    ws.onmessage = ws.onclose = null;
+    // Keep an error handler: some implementations (e.g. the 'ws' package) throw on unhandled errors.
+    ws.onerror = () => {};
+    if (close) {
+      try {
+        ws.close(code, reason.slice(0, 120));
+      } catch {
+        // Already closing or closed.
+      }
+    }
+  }
+
+  #endSession(state, info, error) {
+    this.#session = null;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#releaseSocket(true, CloseCodes.Normal, 'client stopped');
+    if (this.#unwatchEnvironment) this.#unwatchEnvironment();
+    this.#unwatchEnvironment = null;
+    const waiter = this.#startWaiter;
+    this.#startWaiter = null;
+    this.#setState(state, info);
+    if (waiter && !waiter.settled) waiter.reject(error);
+  }
+
+  #setState(state, info) {
+    const previous = this.#state;
+    if (state === previous) return;
+    this.#state = state;
+    this.#emitter.emit('state', state, { previous, ...info });
+  }
+
+  /** In browsers: retry at once when the network returns, and check the socket when a page becomes visible again
+   *  (a phone that slept may hold a dead socket for minutes). */
+  #watchEnvironment() {
+    const g = globalThis;
+    if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return null;
+    const onOnline = () => this.#retryNow();
+    const onVisible = () => {
+      if (g.document && g.document.visibilityState === 'visible' && this.#ws) this.#ping(this.#ws);
+    };
+    g.addEventListener('online', onOnline);
+    g.addEventListener('visibilitychange', onVisible);
+    return () => {
+      g.removeEventListener('online', onOnline);
+      g.removeEventListener('visibilitychange', onVisible);
+    };
+  }
+}
+
+/** Parses a text frame into an envelope, or returns null for anything that is not a JSON object with a string type. */
+export function parseEnvelope(data) {
+  let text = data;
+  if (typeof text !== 'string') {
+    if (text instanceof ArrayBuffer || ArrayBuffer.isView(text)) text = new TextDecoder().decode(text);
+    else return null;
+  }
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof value.type === 'string'
+    ? value
+    : null;
+}
+
+function positive(value, name) {
+  if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+    throw new RangeError(`${name} must be a positive number of milliseconds`);
+  }
+  return value;
+}
+
+function deferred() {
+  const d = { settled: false };
+  d.promise = new Promise((resolve, reject) => {
+    d.resolve = (v) => { d.settled = true; resolve(v); };
+    d.reject = (e) => { d.settled = true; reject(e); };
+  });
+  // Callers may fire-and-forget start(); a later stop() must not become an unhandled rejection.
+  d.promise.catch(() => {});
+  return d;
+}

@@ -1,0 +1,76 @@
+namespace RetroIm.Im.Backplane;
+
+public sealed partial class InMemoryBackplane
+{
+    private readonly Dictionary<string, (NodeInfo Info, long ExpiresAtMs)> _nodes = NewMap<(NodeInfo, long)>();
+
+    public Task<bool> HeartbeatNodeAsync(NodeInfo node, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var ttlMs = TtlMs(ttl);
+        ThrowIfDisposed();
+        bool added;
+        lock (_gate)
+        {
+            // An expired node that is not reaped yet counts as registered, as in the Redis ZSET.
+            added = !_nodes.ContainsKey(node.Id);
+            _nodes[node.Id] = (node, NowMs() + ttlMs);
+        }
+        return added ? True : False;
+    }
+
+    public Task RemoveNodeAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ThrowIfDisposed();
+        lock (_gate)
+        {
+            _nodes.Remove(nodeId);
+            RemoveNodeConnectionsLocked(nodeId, NowMs());
+        }
+        Dispatch();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        List<string>? reaped = null;
+        lock (_gate)
+        {
+            var now = NowMs();
+            foreach (var (id, entry) in _nodes)
+            {
+                if (entry.ExpiresAtMs <= now) (reaped ??= []).Add(id);
+            }
+            if (reaped is null) return Task.FromResult<IReadOnlyList<string>>([]);
+            reaped.Sort(StringComparer.Ordinal);
+            foreach (var id in reaped)
+            {
+                _nodes.Remove(id);
+                RemoveNodeConnectionsLocked(id, now);
+            }
+        }
+        Dispatch();
+        return Task.FromResult<IReadOnlyList<string>>(reaped);
+    }
+
+    public Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var live = new List<NodeInfo>();
+        lock (_gate)
+        {
+            var now = NowMs();
+            foreach (var (info, expiresAtMs) in _nodes.Values)
+            {
+                if (expiresAtMs > now) live.Add(info);
+            }
+        }
+        live.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return Task.FromResult<IReadOnlyList<NodeInfo>>(live);
+    }
+
+    private static readonly Task<bool> True = Task.FromResult(true);
+    private static readonly Task<bool> False = Task.FromResult(false);
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace RetroIm.Im.Backplane;
+
+public sealed partial class RedisBackplane
+{
+    public async Task<bool> HeartbeatNodeAsync(NodeInfo node, TimeSpan ttl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var json = JsonSerializer.SerializeToUtf8Bytes(node, ImJsonContext.Default.NodeInfo);
+        var reply = await _client.EvalAsync(RedisScripts.HeartbeatNode, [_keys.Nodes, _keys.NodeInfo(node.Id)], [node.Id, TtlMs(ttl), json], cancellationToken).ConfigureAwait(false);
+        return reply.AsInt64() == 1;
+    }
+
+    public Task RemoveNodeAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nodeId);
+        return RemoveNodeAsync(nodeId, reap: false, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var expired = await _client.EvalAsync(RedisScripts.ExpiredNodes, [_keys.Nodes], [], cancellationToken).ConfigureAwait(false);
+        if (expired.Items.Count == 0) return [];
+        var reaped = new List<string>();
+        foreach (var nodeId in SortedStrings(expired))
+        {
+            // Each node in its own script: a big node does not block Redis for the others, and the script re-checks
+            // expiry so a concurrent reaper or a late heartbeat wins cleanly.
+            if (await RemoveNodeAsync(nodeId, reap: true, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
+        }
+        return reaped;
+    }
+
+    public async Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await _client.EvalAsync(RedisScripts.LiveNodes, [_keys.Nodes], [_keys.NodeInfoPrefix], cancellationToken).ConfigureAwait(false);
+        var nodes = new List<NodeInfo>(reply.Items.Count);
+        foreach (var item in reply.Items)
+        {
+            // Null when the info expired between the heartbeat's ZSET score and its own TTL: not live.
+            if (item.IsNull) continue;
+            nodes.Add(JsonSerializer.Deserialize(item.AsBytes()!, ImJsonContext.Default.NodeInfo) ?? throw new JsonException("Stored node info is JSON null."));
+        }
+        nodes.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return nodes;
+    }
+
+    private async Task<bool> RemoveNodeAsync(string nodeId, bool reap, CancellationToken cancellationToken)
+    {
+        var reply = await _client.EvalAsync(
+            RedisScripts.RemoveNode,
+            [_keys.Nodes, _keys.NodeInfo(nodeId), _keys.NodeClients(nodeId), _keys.Online],
+            [nodeId, reap ? "1" : "0", _keys.ClientPrefix, _keys.MetaPrefix, _keys.Events],
+            cancellationToken).ConfigureAwait(false);
+        return reply.AsInt64() == 1;
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+using RetroIm.Redis;
+
+namespace RetroIm.Im.Backplane;
+
+/// <summary>
+/// The cluster backplane: state in Redis (see <see cref="RedisKeys"/> for the layout), every multi-key change one Lua
+/// script (<see cref="RedisScripts"/>), pub/sub on a dedicated subscriber connection. Every key and channel carries
+/// <see cref="RedisOptions.Prefix"/>, so several clusters can share one Redis.
+/// </summary>
+public sealed partial class RedisBackplane : IImBackplane
+{
+    private readonly RedisClient _client;
+    private readonly RedisSubscriber _subscriber;
+    private readonly RedisKeys _keys;
+
+    /// <summary>Creates the backplane; it connects on first use and reconnects by itself.</summary>
+    public RedisBackplane(RedisOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _keys = new RedisKeys(options.Prefix);
+        _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
+        _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
+    }
+
+    public string Kind => "redis";
+
+    public async Task PingAsync(CancellationToken cancellationToken = default) =>
+        await _client.ExecuteAsync("PING", [], cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _subscriber.DisposeAsync().ConfigureAwait(false);
+        await _client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static long TtlMs(TimeSpan ttl)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ttl, TimeSpan.Zero);
+        // Redis counts whole milliseconds; round up so a sub-millisecond TTL still stores the value.
+        return Math.Max(1, (long)Math.Ceiling(ttl.TotalMilliseconds));
+    }
+
+    /// <summary>Bulk strings of an array reply, sorted ordinally for stable output.</summary>
+    private static List<string> SortedStrings(RespValue reply)
+    {
+        var items = reply.Items;
+        var list = new List<string>(items.Count);
+        for (var i = 0; i < items.Count; i++) list.Add(items[i].AsString()!);
+        list.Sort(StringComparer.Ordinal);
+        return list;
+    }
+}

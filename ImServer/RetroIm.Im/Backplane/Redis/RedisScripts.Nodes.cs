@@ -1,0 +1,56 @@
+using RetroIm.Redis;
+
+namespace RetroIm.Im.Backplane;
+
+internal static partial class RedisScripts
+{
+    /// <summary>KEYS: nodes, nodeinfo. ARGV: nodeId, ttl ms, NodeInfo JSON. Returns 1 when the node was not registered.</summary>
+    public static readonly LuaScript HeartbeatNode = ClockScript("""
+        local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+        redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+        return added
+        """);
+
+    /// <summary>KEYS: nodes. Returns the ids of nodes whose heartbeat expired.</summary>
+    public static readonly LuaScript ExpiredNodes = ClockScript("""
+        return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+        """);
+
+    /// <summary>KEYS: nodes. ARGV: nodeinfo prefix. Returns the NodeInfo JSON of unexpired nodes (nil when missing).</summary>
+    public static readonly LuaScript LiveNodes = ClockScript("""
+        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+        local infos = {}
+        for i, id in ipairs(ids) do infos[i] = redis.call('GET', ARGV[1] .. id) end
+        return infos
+        """);
+
+    /// <summary>
+    /// KEYS: nodes, nodeinfo, nodeclients, online. ARGV: nodeId, "1" to reap (only when still expired), client key
+    /// prefix, meta key prefix, events channel. Drops the node and its connections; publishes offline for clients left
+    /// with none. Returns 1 when this call removed the node. Concurrent reapers cannot both fire: the first empties
+    /// nodeclients, and the second finds the node gone from the ZSET.
+    /// </summary>
+    public static readonly LuaScript RemoveNode = ClockScript("""
+        local node = ARGV[1]
+        if ARGV[2] == '1' then
+          local expiry = redis.call('ZSCORE', KEYS[1], node)
+          -- Reaped by someone else already, or it heartbeated since it was listed.
+          if not expiry or tonumber(expiry) > now then return 0 end
+        end
+        local removed = redis.call('ZREM', KEYS[1], node)
+        redis.call('DEL', KEYS[2])
+        for _, client in ipairs(redis.call('HKEYS', KEYS[3])) do
+          local clientKey = ARGV[3] .. client
+          redis.call('HDEL', clientKey, node)
+          if redis.call('EXISTS', clientKey) == 0 then
+            local metaKey = ARGV[4] .. client
+            local metadata = redis.call('GET', metaKey)
+            redis.call('DEL', metaKey)
+            redis.call('SREM', KEYS[4], client)
+            redis.call('PUBLISH', ARGV[5], presence('offline', client, node, metadata))
+          end
+        end
+        redis.call('DEL', KEYS[3])
+        return removed
+        """);
+}

@@ -1,0 +1,83 @@
+using RetroIm.Im.Protocol;
+
+namespace RetroIm.Im;
+
+public sealed partial class ImClient
+{
+    /// <summary>
+    /// Adds clients to a channel — FreeIM's <c>JoinChan</c>. Membership is yours: it survives disconnects and
+    /// reconnects and ends only with <see cref="LeaveChanAsync(string, string[])"/>. Clients connected now start
+    /// receiving the channel's messages at once; the others when they connect. A client may join before it ever connects.
+    /// </summary>
+    /// <param name="chan">The channel (1–256 characters); it exists while it has members.</param>
+    /// <param name="clientIds">The clients to add; members already in it are left as they are.</param>
+    public Task JoinChanAsync(string chan, params string[] clientIds)
+        => JoinChanAsync(chan, (IEnumerable<string>)clientIds, CancellationToken.None);
+
+    /// <summary>Adds clients to a channel; see <see cref="JoinChanAsync(string, string[])"/>.</summary>
+    public Task JoinChanAsync(string chan, IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
+        => ChangeMembershipAsync(RelayPacketKind.Join, chan, clientIds, cancellationToken);
+
+    /// <summary>
+    /// Removes clients from a channel — FreeIM's <c>LeaveChan</c>. Their connections stop receiving the channel's
+    /// messages at once. Unknown members are ignored.
+    /// </summary>
+    /// <param name="chan">The channel.</param>
+    /// <param name="clientIds">The clients to remove.</param>
+    public Task LeaveChanAsync(string chan, params string[] clientIds)
+        => LeaveChanAsync(chan, (IEnumerable<string>)clientIds, CancellationToken.None);
+
+    /// <summary>Removes clients from a channel; see <see cref="LeaveChanAsync(string, string[])"/>.</summary>
+    public Task LeaveChanAsync(string chan, IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
+        => ChangeMembershipAsync(RelayPacketKind.Leave, chan, clientIds, cancellationToken);
+
+    /// <summary>Every channel with at least one member, with member and online counts — FreeIM's <c>GetChanList</c>.</summary>
+    public async Task<IReadOnlyList<ChanInfo>> GetChanListAsync(CancellationToken cancellationToken = default)
+    {
+        var chans = await _backplane.GetChansAsync(cancellationToken).ConfigureAwait(false);
+        var infos = new Task<ChanInfo>[chans.Count];
+        for (var i = 0; i < chans.Count; i++) infos[i] = GetChanInfoAsync(chans[i], cancellationToken);
+        return await Task.WhenAll(infos).ConfigureAwait(false);
+    }
+
+    /// <summary>The channels a client is a member of — FreeIM's <c>GetChanListByClientId</c>.</summary>
+    public Task<IReadOnlyList<string>> GetChanListByClientIdAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        ValidateClientId(clientId);
+        return _backplane.GetClientChansAsync(clientId, cancellationToken);
+    }
+
+    /// <summary>A channel's members, online or not — FreeIM's <c>GetChanClientList</c>.</summary>
+    public Task<IReadOnlyList<string>> GetChanClientListAsync(string chan, CancellationToken cancellationToken = default)
+    {
+        ValidateChan(chan);
+        return _backplane.GetChanMembersAsync(chan, cancellationToken);
+    }
+
+    /// <summary>How many of a channel's members are online now — FreeIM's <c>GetChanOnline</c>.</summary>
+    public Task<long> GetChanOnlineAsync(string chan, CancellationToken cancellationToken = default)
+    {
+        ValidateChan(chan);
+        return _backplane.GetChanOnlineAsync(chan, cancellationToken);
+    }
+
+    private async Task<ChanInfo> GetChanInfoAsync(string chan, CancellationToken cancellationToken)
+    {
+        var members = _backplane.GetChanMembersAsync(chan, cancellationToken);
+        var online = _backplane.GetChanOnlineAsync(chan, cancellationToken);
+        return new ChanInfo(chan, (await members.ConfigureAwait(false)).Count, await online.ConfigureAwait(false));
+    }
+
+    private async Task ChangeMembershipAsync(RelayPacketKind kind, string chan, IEnumerable<string> clientIds, CancellationToken cancellationToken)
+    {
+        ValidateChan(chan);
+        var members = DistinctClientIds(clientIds, nameof(clientIds));
+        if (members.Count == 0) return;
+        // Membership first, then tell the nodes: a client connecting meanwhile either reads the new membership when it
+        // registers, or is already registered when the packet arrives, so it never misses the change.
+        if (kind == RelayPacketKind.Join) await _backplane.AddChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
+        else await _backplane.RemoveChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
+        var packet = RelayPacket.Write(new RelayHeader(kind, To: members, Chan: chan));
+        await _backplane.PublishToClientsAsync(members, packet, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using RetroIm.Im.Protocol;
+
+namespace RetroIm.Im;
+
+public sealed partial class ImClient
+{
+    private readonly ConcurrentDictionary<string, PendingReceipt> _pendingReceipts = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _receiptsGate = new(1, 1);
+    private volatile bool _receiptsSubscribed;
+
+    /// <summary>
+    /// Sends a message to clients — FreeIM's <c>SendMessage</c>. It reaches every connection of every receiver (all
+    /// their tabs and devices), on whichever nodes they are connected. Each receiver gets
+    /// <c>{"type":"message","id":"…","from":sender,"chan":null,"ts":…,"data":message}</c>.
+    /// </summary>
+    /// <param name="senderClientId">Shown to receivers as <c>from</c>; null for a system message.</param>
+    /// <param name="receiverClientIds">Receivers; duplicates are sent once.</param>
+    /// <param name="message">
+    /// The payload, as <c>data</c>: any object (System.Text.Json, see <see cref="ImHelperOptions.JsonSerializerOptions"/>),
+    /// a <see cref="JsonElement"/>, UTF-8 JSON bytes (<c>byte[]</c> / <see cref="ReadOnlyMemory{T}"/>, sent verbatim), or a
+    /// <see cref="string"/>, which is sent as a JSON string — parse JSON text into a <see cref="JsonElement"/> first to send it as an object.
+    /// </param>
+    /// <param name="receipt">
+    /// True: wait until the nodes report which receivers' sockets the message was written to (at most
+    /// <see cref="ImHelperOptions.ReceiptTimeout"/>) and return that. False: return null once the publish is accepted.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the publish or the wait for the receipt.</param>
+    /// <returns>The receipt when <paramref name="receipt"/> is true, else null.</returns>
+    public async Task<SendReceipt?> SendMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, bool receipt = false, CancellationToken cancellationToken = default)
+    {
+        if (senderClientId is not null) ValidateClientId(senderClientId, nameof(senderClientId));
+        var receivers = DistinctClientIds(receiverClientIds, nameof(receiverClientIds));
+        var (id, frame) = BuildFrame(senderClientId, chan: null, message);
+        if (receivers.Count == 0) return receipt ? new SendReceipt(id, [], []) : null;
+
+        if (!receipt)
+        {
+            var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame);
+            await _backplane.PublishToClientsAsync(receivers, packet, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        await EnsureReceiptsSubscribedAsync(cancellationToken).ConfigureAwait(false);
+        var pending = new PendingReceipt(id, receivers);
+        // Registered before publishing: a node may report before PublishToClientsAsync returns.
+        _pendingReceipts[id] = pending;
+        try
+        {
+            var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id, ReceiptTopic: ReceiptTopic), frame);
+            var published = await _backplane.PublishToClientsAsync(receivers, packet, cancellationToken).ConfigureAwait(false);
+            pending.Expect(published.NodeIds);
+            try
+            {
+                await pending.Completion.WaitAsync(_options.ReceiptTimeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                var late = pending.ToReceipt();
+                ImClientLog.ReceiptTimedOut(_logger, id, string.Join(",", late.SilentNodes), _options.ReceiptTimeout);
+                return late;
+            }
+            return pending.ToReceipt();
+        }
+        finally
+        {
+            _pendingReceipts.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Sends a message to one client (every connection it has); see <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</summary>
+    public Task<SendReceipt?> SendMessageAsync(string? senderClientId, string receiverClientId, object? message, bool receipt = false, CancellationToken cancellationToken = default)
+        => SendMessageAsync(senderClientId, [receiverClientId], message, receipt, cancellationToken);
+
+    /// <summary>
+    /// Sends a message to every online member of a channel — FreeIM's <c>SendChanMessage</c>. Members receive
+    /// <c>{"type":"message",…,"chan":chan,…}</c>; the message costs one publish per node that holds members.
+    /// Members that are offline do not get it later (pub/sub is at-most-once).
+    /// </summary>
+    /// <param name="senderClientId">Shown as <c>from</c>; null for a system message. The sender gets it too when it is a member.</param>
+    /// <param name="chan">The channel.</param>
+    /// <param name="message">The payload; the same forms as <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    public async Task SendChanMessageAsync(string? senderClientId, string chan, object? message, CancellationToken cancellationToken = default)
+    {
+        if (senderClientId is not null) ValidateClientId(senderClientId, nameof(senderClientId));
+        ValidateChan(chan);
+        var (id, frame) = BuildFrame(senderClientId, chan, message);
+        var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, Chan: chan, Id: id), frame);
+        await _backplane.PublishAsync(ImTopics.Chan(chan), packet, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a message to every connection on every node — FreeIM's <c>SendBroadcastMessage</c>. Receivers get
+    /// <c>{"type":"message",…,"from":null,"chan":null,…}</c>.
+    /// </summary>
+    /// <param name="message">The payload; the same forms as <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    public async Task SendBroadcastMessageAsync(object? message, CancellationToken cancellationToken = default)
+    {
+        var (id, frame) = BuildFrame(from: null, chan: null, message);
+        var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, Id: id), frame);
+        await _backplane.PublishAsync(ImTopics.All, packet, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Serialises the payload once and wraps it in the client frame every receiver gets unchanged.</summary>
+    private (string Id, byte[] Frame) BuildFrame(string? from, string? chan, object? message)
+    {
+        var data = ImMessageSerializer.ToUtf8Json(message, _options.JsonSerializerOptions);
+        var now = _time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        return (id, ClientFrames.Message(id, from, chan, now.ToUnixTimeMilliseconds(), data.Span));
+    }
+
+    private async Task EnsureReceiptsSubscribedAsync(CancellationToken cancellationToken)
+    {
+        if (_receiptsSubscribed) return;
+        await _receiptsGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+            if (_receiptsSubscribed) return;
+            await _backplane.SubscribeAsync(ReceiptTopic, OnReceiptReport, cancellationToken).ConfigureAwait(false);
+            _receiptsSubscribed = true;
+        }
+        finally
+        {
+            _receiptsGate.Release();
+        }
+    }
+
+    // Runs on the backplane's dispatch loop: parse, hand to the waiting send, return.
+    private void OnReceiptReport(string topic, ReadOnlyMemory<byte> payload)
+    {
+        ReceiptReport? report;
+        try
+        {
+            report = JsonSerializer.Deserialize(payload.Span, ImJsonContext.Default.ReceiptReport);
+        }
+        catch (JsonException e)
+        {
+            ImClientLog.BadReceiptReport(_logger, payload.Length, e);
+            return;
+        }
+        if (report?.Id is null || report.Node is null || report.Written is null)
+        {
+            ImClientLog.BadReceiptReport(_logger, payload.Length, null);
+            return;
+        }
+        // A report for a send that already returned (timed out or cancelled) is dropped.
+        if (_pendingReceipts.TryGetValue(report.Id, out var pending)) pending.Report(report);
+    }
+
+    private async Task StopReceiptsAsync()
+    {
+        await _receiptsGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_receiptsSubscribed) return;
+            _receiptsSubscribed = false;
+            try
+            {
+                await _backplane.UnsubscribeAsync(ReceiptTopic).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                ImClientLog.UnsubscribeFailed(_logger, ReceiptTopic, e);
+            }
+        }
+        finally
+        {
+            _receiptsGate.Release();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace RetroIm.Im;
+
+internal static partial class ImClientLog
+{
+    [LoggerMessage(1, LogLevel.Debug, "Issued a connect ticket for client {ClientId} on node {NodeId}")]
+    public static partial void TicketIssued(ILogger logger, string clientId, string nodeId);
+
+    [LoggerMessage(2, LogLevel.Warning, "An ImClient {EventName} handler threw; the other handlers still ran")]
+    public static partial void EventHandlerFailed(ILogger logger, string eventName, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "Dropped a presence event that is not valid JSON ({Length} bytes)")]
+    public static partial void BadPresenceEvent(ILogger logger, int length, Exception? exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Dropped a receipt report that is not valid JSON ({Length} bytes)")]
+    public static partial void BadReceiptReport(ILogger logger, int length, Exception? exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "Message {MessageId}: nodes {Nodes} did not report a receipt within {Timeout}; their receivers are counted offline")]
+    public static partial void ReceiptTimedOut(ILogger logger, string messageId, string nodes, TimeSpan timeout);
+
+    [LoggerMessage(6, LogLevel.Warning, "Subscribing to presence events failed; the subscription is retried when the backplane reconnects")]
+    public static partial void EventsSubscribeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Debug, "Unsubscribing {Topic} while disposing failed")]
+    public static partial void UnsubscribeFailed(ILogger logger, string topic, Exception exception);
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using RetroIm.Redis.Protocol;
+
+namespace RetroIm.Redis;
+
+/// <summary>
+/// One command argument, sent as a RESP bulk string. Converts implicitly from text (UTF-8), bytes and numbers, so
+/// <c>client.ExecuteAsync("SET", key, 42)</c> just works. Byte arguments are read when the command is written to the
+/// socket: keep them unchanged until the command's task completes.
+/// </summary>
+public readonly struct RedisArg
+{
+    private readonly string? _text;
+    private readonly ReadOnlyMemory<byte> _bytes;
+    private readonly long _integer;
+    private readonly double _double;
+    private readonly ArgKind _kind;
+
+    private RedisArg(string? text, ReadOnlyMemory<byte> bytes, long integer, double @double, ArgKind kind)
+    {
+        _text = text;
+        _bytes = bytes;
+        _integer = integer;
+        _double = @double;
+        _kind = kind;
+    }
+
+    private enum ArgKind : byte
+    {
+        Missing,
+        Text,
+        Bytes,
+        Integer,
+        Double,
+    }
+
+    /// <summary>True for <c>default(RedisArg)</c> or a null string/array, which cannot be sent.</summary>
+    public bool IsMissing => _kind == ArgKind.Missing;
+
+    /// <summary>Text, sent as UTF-8. A null string makes a missing argument, which the client refuses.</summary>
+    public static implicit operator RedisArg(string? value) =>
+        value is null ? default : new(value, default, 0, 0, ArgKind.Text);
+
+    /// <summary>Bytes, sent as-is. A null array makes a missing argument, which the client refuses.</summary>
+    public static implicit operator RedisArg(byte[]? value) =>
+        value is null ? default : new(null, value, 0, 0, ArgKind.Bytes);
+
+    /// <summary>Bytes, sent as-is.</summary>
+    public static implicit operator RedisArg(ReadOnlyMemory<byte> value) => new(null, value, 0, 0, ArgKind.Bytes);
+
+    /// <summary>An integer, sent in decimal digits.</summary>
+    public static implicit operator RedisArg(int value) => new(null, default, value, 0, ArgKind.Integer);
+
+    /// <summary>An integer, sent in decimal digits.</summary>
+    public static implicit operator RedisArg(long value) => new(null, default, value, 0, ArgKind.Integer);
+
+    /// <summary>A floating-point number in the shortest round-trip form; infinities as <c>+inf</c>/<c>-inf</c> as Redis expects.</summary>
+    public static implicit operator RedisArg(double value) => new(null, default, 0, value, ArgKind.Double);
+
+    /// <summary>Named alternative to the implicit conversion from string.</summary>
+    public static RedisArg FromString(string value) => value;
+
+    /// <summary>Named alternative to the implicit conversion from bytes.</summary>
+    public static RedisArg FromBytes(ReadOnlyMemory<byte> value) => value;
+
+    /// <summary>Named alternative to the implicit conversion from long.</summary>
+    public static RedisArg FromInt64(long value) => value;
+
+    /// <summary>Named alternative to the implicit conversion from double.</summary>
+    public static RedisArg FromDouble(double value) => value;
+
+    /// <summary>The argument as text, for logs and tests (bytes decoded as UTF-8).</summary>
+    public override string ToString() => _kind switch
+    {
+        ArgKind.Text => _text!,
+        ArgKind.Bytes => Encoding.UTF8.GetString(_bytes.Span),
+        ArgKind.Integer => _integer.ToString(CultureInfo.InvariantCulture),
+        ArgKind.Double => FormatDouble(_double),
+        _ => "(missing)",
+    };
+
+    /// <summary>Writes this argument as one bulk string.</summary>
+    internal void WriteTo(IBufferWriter<byte> writer)
+    {
+        switch (_kind)
+        {
+            case ArgKind.Text:
+                RespWriter.WriteBulk(writer, _text!);
+                break;
+            case ArgKind.Bytes:
+                RespWriter.WriteBulk(writer, _bytes.Span);
+                break;
+            case ArgKind.Integer:
+                RespWriter.WriteBulk(writer, _integer);
+                break;
+            case ArgKind.Double:
+                RespWriter.WriteBulk(writer, FormatDouble(_double));
+                break;
+            default:
+                throw new InvalidOperationException("A missing RedisArg cannot be written.");
+        }
+    }
+
+    private static string FormatDouble(double value) => value switch
+    {
+        double.PositiveInfinity => "+inf",
+        double.NegativeInfinity => "-inf",
+        _ => value.ToString("R", CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,79 @@
+using System.Buffers.Text;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Hosting;
+
+namespace RetroIm.Relay.Connections;
+
+/// <summary>
+/// Runs one accepted WebSocket from registration to removal. It takes a socket and a redeemed ticket, not an
+/// HttpContext, so a ConnectionHandler that answers the upgrade itself can call it unchanged.
+/// </summary>
+internal sealed class ConnectionRunner(
+    RelayNode node,
+    RelayPresence presence,
+    ConnectionTracker tracker,
+    IOptions<ImRelayOptions> options,
+    TimeProvider time,
+    RelayMetrics metrics,
+    ILogger<RelayConnection> logger)
+{
+    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken)
+    {
+        var nodeId = node.Id ?? throw new InvalidOperationException("The relay node has not started.");
+        var registration = new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
+        var settings = options.Value;
+        var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger);
+        tracker.Enter();
+        metrics.Connected();
+        try
+        {
+            try
+            {
+                await presence.RegisterAsync(connection, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                RelayLog.RegisterFailed(logger, connection.ConnectionId, connection.ClientId, e);
+                await CloseQuietlyAsync(socket, WebSocketCloseStatus.InternalServerError, "backplane unavailable, reconnect later");
+                return;
+            }
+            // A drain that began while this connection registered has not seen it: close it like the others.
+            if (node.Stopping) connection.Close(ImCloseCodes.ServiceRestart, "server restart");
+            RelayLog.Connected(logger, connection.ConnectionId, connection.ClientId);
+            await connection.RunAsync(ClientFrames.Welcome(ticket.ClientId, connection.ConnectionId, nodeId), cancellationToken);
+        }
+        finally
+        {
+            await presence.UnregisterAsync(connection);
+            metrics.Disconnected();
+            RelayLog.Disconnected(logger, connection.ConnectionId, connection.ClientId, connection.CloseStatus);
+            tracker.Exit();
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            socket.Abort();
+        }
+    }
+
+    private static string NewConnectionId()
+    {
+        Span<byte> bytes = stackalloc byte[12];
+        RandomNumberGenerator.Fill(bytes);
+        return Base64Url.EncodeToString(bytes);
+    }
+}

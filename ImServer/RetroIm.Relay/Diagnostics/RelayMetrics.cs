@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+
+namespace RetroIm.Relay.Diagnostics;
+
+/// <summary>
+/// The relay's counters on the <c>RetroIm.Relay</c> meter (dotnet-counters, OpenTelemetry): open connections, connects,
+/// refusals by reason, frames written, and slow-consumer closes. Adding to an instrument nobody listens to costs
+/// next to nothing, so the hot path may count every frame.
+/// </summary>
+internal sealed class RelayMetrics
+{
+    public const string MeterName = "RetroIm.Relay";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _connects;
+    private readonly Counter<long> _refusals;
+    private readonly Counter<long> _messagesOut;
+    private readonly Counter<long> _queueDrops;
+
+    public RelayMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("retroim.relay.connections", "{connection}", "Open client connections");
+        _connects = meter.CreateCounter<long>("retroim.relay.connects", "{connection}", "Accepted connections");
+        _refusals = meter.CreateCounter<long>("retroim.relay.refusals", "{request}", "Connect requests refused, by reason");
+        _messagesOut = meter.CreateCounter<long>("retroim.relay.messages_out", "{frame}", "Frames written to client sockets");
+        _queueDrops = meter.CreateCounter<long>("retroim.relay.queue_drops", "{connection}", "Connections closed as slow consumers");
+    }
+
+    public void Connected()
+    {
+        _connections.Add(1);
+        _connects.Add(1);
+    }
+
+    public void Disconnected() => _connections.Add(-1);
+
+    public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void MessageOut() => _messagesOut.Add(1);
+
+    public void QueueDrop() => _queueDrops.Add(1);
+}

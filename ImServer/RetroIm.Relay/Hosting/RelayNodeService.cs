@@ -1,0 +1,189 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetroIm.Im;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Connections;
+using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Routing;
+
+namespace RetroIm.Relay.Hosting;
+
+/// <summary>
+/// The node's life: join the cluster (inbox and broadcast subscriptions, first heartbeat), keep its registration alive,
+/// reap dead nodes, close idle connections, and on shutdown drain every socket with 1012 and deregister — before
+/// Kestrel stops, so its request-drain timeout never cuts the sockets first.
+/// </summary>
+internal sealed partial class RelayNodeService(
+    RelayNode node,
+    IImBackplane backplane,
+    RelayDispatcher dispatcher,
+    RelayPresence presence,
+    LocalIndex index,
+    ConnectionTracker tracker,
+    IOptions<ImRelayOptions> options,
+    TimeProvider time,
+    IServiceProvider services,
+    ILogger<RelayNodeService> logger) : IHostedLifecycleService
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loops = Task.CompletedTask;
+    private bool _topicsSubscribed;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>With a configured Server the node joins before Kestrel listens; otherwise once it knows its address.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(options.Value.Server)) return;
+        await JoinAsync(options.Value.Server, cancellationToken);
+    }
+
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        if (node.Id is not null) return;
+        var url = ListenUrl();
+        RelayLog.ServerDerived(logger, url);
+        await JoinAsync(url, cancellationToken);
+    }
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        node.BeginStopping();
+        await _stop.CancelAsync();
+        await _loops.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (node.Id is null) return;
+        await DrainAsync(cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        _stop.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private async Task JoinAsync(string server, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var url = NodeAddress.NormaliseUrl(server);
+        var id = settings.NodeId ?? NodeAddress.DefaultNodeId(url);
+        node.SetIdentity(id, url, time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (settings.Servers is { Length: > 0 } servers && !Array.Exists(servers, s => NodeAddress.NormaliseUrl(s) == url))
+        {
+            RelayLog.NotInServers(logger, url);
+        }
+        await SubscribeNodeTopicsAsync(cancellationToken);
+        await HeartbeatAsync(cancellationToken);
+        RelayLog.NodeStarted(logger, id, url, backplane.Kind, node.Registered);
+        _loops = Task.WhenAll(HeartbeatLoopAsync(_stop.Token), IdleLoopAsync(_stop.Token));
+    }
+
+    private string ListenUrl()
+    {
+        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
+        foreach (var address in addresses ?? [])
+        {
+            if (NodeAddress.FromListenAddress(address) is { } url) return url;
+        }
+        return "ws://127.0.0.1";
+    }
+
+    private async Task SubscribeNodeTopicsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await backplane.SubscribeAsync(ImTopics.Node(node.Id!), dispatcher.Handler, cancellationToken);
+            await backplane.SubscribeAsync(ImTopics.All, dispatcher.Handler, cancellationToken);
+            _topicsSubscribed = true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            RelayLog.SubscriptionFailed(logger, ImTopics.Node(node.Id!), e);
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (!_topicsSubscribed) await SubscribeNodeTopicsAsync(cancellationToken);
+                await HeartbeatAsync(cancellationToken);
+                await ReapAsync(cancellationToken);
+                await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: false, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = new NodeInfo(node.Id!, node.Url!, index.ConnectionCount, node.StartedAtMs);
+            var isNew = await backplane.HeartbeatNodeAsync(info, options.Value.NodeTtl, cancellationToken);
+            var wasRegistered = node.EverRegistered;
+            node.HeartbeatSucceeded();
+            if (isNew && wasRegistered)
+            {
+                // The backplane forgot this node (reaped while paused, or Redis lost its data): tell it again who is here.
+                await SubscribeNodeTopicsAsync(cancellationToken);
+                await presence.ResyncAsync(cancellationToken);
+                await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: true, cancellationToken);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            node.HeartbeatFailed();
+            RelayLog.HeartbeatFailed(logger, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reaped = await backplane.ReapExpiredNodesAsync(cancellationToken);
+            if (reaped.Count > 0) RelayLog.Reaped(logger, reaped.Count, string.Join(",", reaped));
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            RelayLog.HeartbeatFailed(logger, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    /// <summary>One sweep for all connections instead of a timer per connection: idle sockets cost nothing extra.</summary>
+    private async Task IdleLoopAsync(CancellationToken cancellationToken)
+    {
+        var idle = options.Value.IdleTimeout;
+        var period = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+        using var timer = new PeriodicTimer(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                foreach (var connection in index.GetAllConnections())
+                {
+                    if (time.GetElapsedTime(connection.LastReceiveTimestamp) > idle
+                        && connection.Close(ImCloseCodes.IdleTimeout, "idle timeout: send {\"type\":\"ping\"} periodically"))
+                    {
+                        RelayLog.IdleClosed(logger, connection.ConnectionId, connection.ClientId);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

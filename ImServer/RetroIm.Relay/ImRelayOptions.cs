@@ -1,0 +1,62 @@
+namespace RetroIm.Relay;
+
+/// <summary>
+/// Settings of one relay node, bound from the <c>ImServer</c> configuration section (appsettings, environment
+/// <c>ImServer__Server</c>, command line <c>--ImServer:Server=…</c>). Durations are TimeSpan strings ("00:00:05").
+/// </summary>
+public sealed class ImRelayOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "ImServer";
+
+    /// <summary>
+    /// Redis connection string of the cluster (FreeRedis style, <c>127.0.0.1:6379,password=…,prefix=…</c>); empty means the
+    /// in-memory backplane (one embedded node). Read by the host when it registers the backplane.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>
+    /// The public base URL clients connect to, <c>ws://host:port</c> or <c>wss://host</c> (no <c>/ws</c>). When empty the
+    /// node advertises its own listen address (http→ws, https→wss, wildcard hosts → 127.0.0.1), which suits one machine.
+    /// </summary>
+    public string? Server { get; set; }
+
+    /// <summary>This node's id in Redis; defaults to the host:port (plus path, if any) of <see cref="Server"/>.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>
+    /// Optional static list of node URLs ImHelper routes over instead of the live node list; the relay only checks that
+    /// its own <see cref="Server"/> is in it.
+    /// </summary>
+    public string[]? Servers { get; set; }
+
+    /// <summary>How often the node refreshes its registration and reaps expired nodes.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a registration lives without a heartbeat; a dead node's clients go offline within 2× this.</summary>
+    public TimeSpan NodeTtl { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The largest text frame a client may send; a larger one closes the socket with 1009.</summary>
+    public int MaxFrameBytes { get; set; } = 65536;
+
+    /// <summary>Frames queued for one connection before it counts as a slow consumer and is closed with 1013.</summary>
+    public int SendQueueLimit { get; set; } = 1024;
+
+    /// <summary>How often the server sends a WebSocket PING (browsers answer with PONG by themselves); zero disables.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long the server waits for the PONG to a keep-alive PING before it aborts the socket as half-open; zero only
+    /// sends PINGs without expecting answers.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A connection that sends no frame for this long is closed with 4002. Clients keep the connection by sending
+    /// <c>{"type":"ping"}</c> (the SDKs do every 20 s); WebSocket PONGs do not count.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>How long a graceful shutdown may take to close sockets (1012) and deregister the node.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(8);
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+
+namespace RetroIm.Relay;
+
+/// <summary>Checks <see cref="ImRelayOptions"/> at start, so a bad setting stops the node with a message naming the key.</summary>
+internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ImRelayOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.Server) && !IsWebSocketUrl(options.Server))
+        {
+            failures.Add($"ImServer:Server must be an absolute ws:// or wss:// URL without query (for example ws://10.0.0.5:6001); got '{options.Server}'.");
+        }
+        if (options.NodeId is not null && (options.NodeId.Length == 0 || options.NodeId.Any(char.IsWhiteSpace)))
+        {
+            failures.Add("ImServer:NodeId must be non-empty and contain no whitespace (leave it out to use the host:port of ImServer:Server).");
+        }
+        foreach (var server in options.Servers ?? [])
+        {
+            if (!IsWebSocketUrl(server)) failures.Add($"ImServer:Servers entries must be absolute ws:// or wss:// URLs; got '{server}'.");
+        }
+        Positive(failures, "HeartbeatInterval", options.HeartbeatInterval);
+        Positive(failures, "NodeTtl", options.NodeTtl);
+        Positive(failures, "IdleTimeout", options.IdleTimeout);
+        Positive(failures, "ShutdownTimeout", options.ShutdownTimeout);
+        if (options.NodeTtl <= options.HeartbeatInterval)
+        {
+            failures.Add($"ImServer:NodeTtl ({options.NodeTtl}) must be longer than ImServer:HeartbeatInterval ({options.HeartbeatInterval}), or a live node expires between heartbeats (3× is a good ratio).");
+        }
+        if (options.KeepAliveInterval < TimeSpan.Zero) failures.Add("ImServer:KeepAliveInterval must be zero (off) or positive.");
+        if (options.KeepAliveTimeout < TimeSpan.Zero) failures.Add("ImServer:KeepAliveTimeout must be zero (off) or positive.");
+        if (options.MaxFrameBytes <= 0) failures.Add($"ImServer:MaxFrameBytes must be positive; got {options.MaxFrameBytes}.");
+        if (options.SendQueueLimit <= 0) failures.Add($"ImServer:SendQueueLimit must be positive; got {options.SendQueueLimit}.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    internal static bool IsWebSocketUrl(string value)
+    {
+        return Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            && (uri.Scheme == "ws" || uri.Scheme == "wss")
+            && string.IsNullOrEmpty(uri.Query)
+            && string.IsNullOrEmpty(uri.Fragment);
+    }
+
+    private static void Positive(List<string> failures, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero) failures.Add($"ImServer:{key} must be a positive duration such as \"00:00:05\"; got {value}.");
+    }
+}

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using RetroIm.Im;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Connections;
+using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Hosting;
+
+namespace RetroIm.Relay.Routing;
+
+/// <summary>
+/// Handles the packets this node receives on its inbox, on <see cref="ImTopics.All"/> and on the channel topics it
+/// holds members of. It runs on the backplane's dispatch loop, so it only queues: every socket write happens on that
+/// connection's own send loop, and receipts are published off the loop.
+/// </summary>
+internal sealed class RelayDispatcher
+{
+    private const string ChanTopicPrefix = "im:chan:";
+
+    private readonly IImBackplane _backplane;
+    private readonly LocalIndex _index;
+    private readonly RelayNode _node;
+    private readonly ILogger<RelayDispatcher> _logger;
+
+    public RelayDispatcher(IImBackplane backplane, LocalIndex index, RelayNode node, ILogger<RelayDispatcher> logger)
+    {
+        _backplane = backplane;
+        _index = index;
+        _node = node;
+        _logger = logger;
+        Handler = OnPacket;
+        Subscriptions = new ChanSubscriptions(backplane, index, Handler, logger);
+    }
+
+    /// <summary>The one handler every topic of this node is subscribed with.</summary>
+    public BackplaneHandler Handler { get; }
+
+    public ChanSubscriptions Subscriptions { get; }
+
+    private void OnPacket(string topic, ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            if (!RelayPacket.TryRead(payload, out var header, out var body))
+            {
+                RelayLog.BadPacket(_logger, topic, "not a relay packet");
+                return;
+            }
+            switch (header!.Kind)
+            {
+                case RelayPacketKind.Message:
+                    DispatchMessage(topic, header, body);
+                    break;
+                case RelayPacketKind.Join:
+                case RelayPacketKind.Leave:
+                    ChangeMembership(topic, header);
+                    break;
+                case RelayPacketKind.Kick:
+                    Kick(topic, header);
+                    break;
+                default:
+                    RelayLog.BadPacket(_logger, topic, "unknown kind");
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // Never let one bad packet take down the backplane's dispatch loop.
+            RelayLog.DispatchFailed(_logger, topic, e);
+        }
+    }
+
+    private void DispatchMessage(string topic, RelayHeader header, ReadOnlyMemory<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            RelayLog.BadPacket(_logger, topic, "message without a body");
+            return;
+        }
+        // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
+        var frame = body.ToArray();
+        if (header.To is { } to)
+        {
+            SendToClients(to, frame, header);
+            return;
+        }
+        RelayConnection[] connections;
+        if (topic == ImTopics.All)
+        {
+            connections = _index.GetAllConnections();
+        }
+        else if ((header.Chan ?? ChanOf(topic)) is { } chan)
+        {
+            connections = _index.GetChanConnections(chan);
+        }
+        else
+        {
+            RelayLog.BadPacket(_logger, topic, "message with neither receivers nor channel");
+            return;
+        }
+        var item = new OutFrame(frame);
+        foreach (var connection in connections) connection.TrySend(item);
+    }
+
+    private void SendToClients(IReadOnlyList<string> to, byte[] frame, RelayHeader header)
+    {
+        var receipt = header.ReceiptTopic is { } receiptTopic && header.Id is { } id
+            ? new ReceiptTracker(id, _node.Id ?? "", to, report => PublishReceipt(receiptTopic, report))
+            : null;
+        for (var slot = 0; slot < to.Count; slot++)
+        {
+            foreach (var connection in _index.GetClientConnections(to[slot]))
+            {
+                receipt?.Expect();
+                if (!connection.TrySend(new OutFrame(frame, receipt, slot))) receipt?.Complete(slot, false);
+            }
+        }
+        receipt?.Seal();
+    }
+
+    /// <remarks>
+    /// With a receipt topic the node acknowledges once the channel subscription is confirmed, listing the addressed
+    /// clients it holds, so a publisher that waits for the acknowledgements knows a channel message sent next reaches them.
+    /// </remarks>
+    private void ChangeMembership(string topic, RelayHeader header)
+    {
+        if (header.To is not { } to || header.Chan is not { } chan)
+        {
+            RelayLog.BadPacket(_logger, topic, "join/leave without receivers or channel");
+            return;
+        }
+        var changed = new List<string>(1);
+        var local = header.ReceiptTopic is not null && header.Id is not null ? new List<string>(to.Count) : null;
+        foreach (var clientId in to)
+        {
+            var here = header.Kind == RelayPacketKind.Join ? _index.Join(clientId, chan, changed) : _index.Leave(clientId, chan, changed);
+            if (here) local?.Add(clientId);
+        }
+        if (local is null) Subscriptions.SyncInBackground(changed);
+        else _ = Task.Run(() => AcknowledgeMembershipAsync(changed, header.Id!, header.ReceiptTopic!, local));
+    }
+
+    private async Task AcknowledgeMembershipAsync(List<string> changed, string id, string receiptTopic, List<string> local)
+    {
+        try
+        {
+            await Subscriptions.SyncAsync(changed, CancellationToken.None);
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new ReceiptReport(id, _node.Id ?? "", local), ImJsonContext.Default.ReceiptReport);
+            await _backplane.PublishAsync(receiptTopic, payload);
+        }
+        catch (Exception e)
+        {
+            RelayLog.ReceiptFailed(_logger, id, e);
+        }
+    }
+
+    private void Kick(string topic, RelayHeader header)
+    {
+        if (header.To is not { } to)
+        {
+            RelayLog.BadPacket(_logger, topic, "kick without receivers");
+            return;
+        }
+        foreach (var clientId in to)
+        {
+            var connections = _index.GetClientConnections(clientId);
+            if (connections.Length > 0) RelayLog.Kicked(_logger, clientId, connections.Length);
+            foreach (var connection in connections) connection.Close(ImCloseCodes.Kicked, "forced offline");
+        }
+    }
+
+    private void PublishReceipt(string topic, ReceiptReport report)
+    {
+        // The last write may complete on the dispatch loop itself (nothing local, or every queue full): go async first.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var payload = JsonSerializer.SerializeToUtf8Bytes(report, ImJsonContext.Default.ReceiptReport);
+                await _backplane.PublishAsync(topic, payload);
+            }
+            catch (Exception e)
+            {
+                RelayLog.ReceiptFailed(_logger, report.Id, e);
+            }
+        });
+    }
+
+    private static string? ChanOf(string topic) =>
+        topic.StartsWith(ChanTopicPrefix, StringComparison.Ordinal) ? topic[ChanTopicPrefix.Length..] : null;
+}

@@ -1,0 +1,3 @@
+namespace RetroIm.WebApi.Health;
+
+internal sealed record BackplaneHealth(string Kind, bool Reachable);

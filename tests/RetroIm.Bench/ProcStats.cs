@@ -1,0 +1,27 @@
+namespace RetroIm.Bench;
+
+/// <summary>Reads a process's resident memory and CPU time from /proc (Linux), so servers are measured from outside.</summary>
+internal static class ProcStats
+{
+    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on every Linux we run on
+
+    public static long RssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+            var kb = long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0]);
+            return kb * 1024;
+        }
+        throw new InvalidOperationException($"no VmRSS for process {pid}");
+    }
+
+    /// <summary>User plus system CPU seconds the process has used so far.</summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+    }
+}

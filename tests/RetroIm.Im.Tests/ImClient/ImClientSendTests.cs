@@ -1,0 +1,266 @@
+using System.Text;
+using System.Text.Json;
+using NUnit.Framework;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+
+namespace RetroIm.Im.Tests.ImClient;
+
+[TestFixture]
+public sealed class ImClientSendTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private static readonly long StartMs = Start.ToUnixTimeMilliseconds();
+    private InMemoryBackplane _backplane = null!;
+    private Im.ImClient _client = null!;
+    private SimulatedNode _n1 = null!;
+    private SimulatedNode _n2 = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        var clock = new ManualClock(Start);
+        _backplane = new InMemoryBackplane(clock);
+        _client = new Im.ImClient(_backplane, new ImHelperOptions { ReceiptTimeout = TimeSpan.FromMilliseconds(300) }, time: clock);
+        _n1 = await SimulatedNode.StartAsync(_backplane, "n1");
+        _n2 = await SimulatedNode.StartAsync(_backplane, "n2");
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _client.DisposeAsync();
+        await _backplane.DisposeAsync();
+    }
+
+    [Test]
+    public async Task SendMessageAsync_Object_NodeGetsExactProtocolFrame()
+    {
+        await _n1.ConnectAsync("a");
+
+        var result = await _client.SendMessageAsync("x", ["a"], new { Text = "hi", Count = 2 });
+
+        Assert.That(result, Is.Null);
+        var packet = await _n1.NextPacketAsync();
+        var id = packet.Header.Id!;
+        Assert.That(packet.Header, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, To: packet.Header.To, Id: id)));
+        Assert.That(packet.Header.To, Is.EqualTo(new[] { "a" }));
+        Assert.That(id, Does.Match("^[0-9a-f]{32}$"));
+        Assert.That(packet.BodyText, Is.EqualTo(
+            $$$"""{"type":"message","id":"{{{id}}}","from":"x","chan":null,"ts":{{{StartMs}}},"data":{"text":"hi","count":2}}"""));
+    }
+
+    [TestCase("hi", "\"hi\"")]
+    [TestCase("{\"a\":1}", "\"{\\u0022a\\u0022:1}\"")]
+    [TestCase(null, "null")]
+    [TestCase(42, "42")]
+    [TestCase(true, "true")]
+    public async Task SendMessageAsync_ScalarPayload_WrittenAsJsonValue(object? message, string expectedData)
+    {
+        await _n1.ConnectAsync("a");
+        await _client.SendMessageAsync(null, ["a"], message);
+        Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo(expectedData));
+    }
+
+    [Test]
+    public async Task SendMessageAsync_RawJsonForms_WrittenVerbatim()
+    {
+        await _n1.ConnectAsync("a");
+        const string json = """{"kind":"card","tags":["x","y"],"n":1.5}""";
+        var element = JsonDocument.Parse(json).RootElement;
+
+        await _client.SendMessageAsync(null, ["a"], element);
+        await _client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(json));
+        await _client.SendMessageAsync(null, ["a"], new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(json)));
+
+        for (var i = 0; i < 3; i++) Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo(json));
+    }
+
+    [TestCase("{\"a\":")]
+    [TestCase("")]
+    [TestCase("1 2")]
+    [TestCase("{'a':1}")]
+    public void SendMessageAsync_InvalidJsonBytes_ThrowsArgumentException(string bytes)
+    {
+        Assert.That(async () => await _client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(bytes)), Throws.ArgumentException);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_CustomSerializerOptions_Used()
+    {
+        var clock = new ManualClock(Start);
+        var options = new ImHelperOptions { JsonSerializerOptions = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower } };
+        await using var client = new Im.ImClient(_backplane, options, time: clock);
+        await _n1.ConnectAsync("a");
+
+        await client.SendMessageAsync(null, ["a"], new { CardTitle = "t" });
+
+        Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo("""{"card_title":"t"}"""));
+    }
+
+    [Test]
+    public async Task SendMessageAsync_DuplicateReceivers_AddressedOnce()
+    {
+        await _n1.ConnectAsync("a");
+        await _n1.ConnectAsync("b");
+
+        await _client.SendMessageAsync(null, ["a", "b", "a", "b"], "x");
+
+        Assert.That((await _n1.NextPacketAsync()).Header.To, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(_n1.PendingPackets, Is.Zero);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ReceiversOnTwoNodes_OnePacketPerHoldingNode()
+    {
+        var n3 = await SimulatedNode.StartAsync(_backplane, "n3");
+        await _n1.ConnectAsync("a");
+        await _n1.ConnectAsync("b");
+        await _n2.ConnectAsync("c");
+
+        await _client.SendMessageAsync(null, ["a", "b", "c", "offline"], "x");
+
+        var p1 = await _n1.NextPacketAsync();
+        var p2 = await _n2.NextPacketAsync();
+        Assert.That(p2.Header.Id, Is.EqualTo(p1.Header.Id));
+        Assert.That(p2.Body, Is.EqualTo(p1.Body), "the frame is built once and forwarded unchanged");
+        Assert.That(_n1.PendingPackets + _n2.PendingPackets + n3.PendingPackets, Is.Zero);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_NoReceivers_NothingPublished()
+    {
+        await _n1.ConnectAsync("a");
+        Assert.That(await _client.SendMessageAsync(null, [], "x"), Is.Null);
+        var receipt = await _client.SendMessageAsync(null, [], "x", receipt: true);
+        Assert.That(receipt!.Written, Is.Empty);
+        Assert.That(receipt.Offline, Is.Empty);
+        Assert.That(_n1.PendingPackets, Is.Zero);
+    }
+
+    [Test]
+    public void SendMessageAsync_BadReceiverId_ThrowsArgumentException()
+    {
+        Assert.That(async () => await _client.SendMessageAsync(null, ["a", ""], "x"), Throws.ArgumentException);
+        Assert.That(async () => await _client.SendMessageAsync("", ["a"], "x"), Throws.ArgumentException);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_Receipt_WrittenFromNodeReportsAndOfflineForTheRest()
+    {
+        await _n1.ConnectAsync("a");
+        await _n2.ConnectAsync("b");
+
+        var receipt = await _client.SendMessageAsync("x", ["a", "nobody", "b", "a"], "hi", receipt: true);
+
+        var packet = await _n1.NextPacketAsync();
+        Assert.That(packet.Header.ReceiptTopic, Does.StartWith("im:receipts:"));
+        Assert.That(receipt, Is.Not.Null);
+        Assert.That(receipt!.MessageId, Is.EqualTo(packet.Header.Id));
+        Assert.That(receipt.Written, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(receipt.Offline, Is.EqualTo(new[] { "nobody" }));
+        Assert.That(receipt.SilentNodes, Is.Empty);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ReceiptReportedLater_WaitsForEveryNode()
+    {
+        _n1.Receipts = ReceiptMode.HeldLater;
+        _n2.Receipts = ReceiptMode.HeldLater;
+        await _n1.ConnectAsync("a");
+        await _n2.ConnectAsync("b");
+
+        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(receipt!.Written, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(receipt.Offline, Is.Empty);
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ReceiptNodeNoLongerHoldsClient_ClientCountedOffline()
+    {
+        await _n1.ConnectAsync("a");
+        await _n1.ConnectAsync("b");
+        _n1.DropLocally("b"); // its socket closed after the backplane routed the packet
+
+        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
+
+        Assert.That(receipt!.Written, Is.EqualTo(new[] { "a" }));
+        Assert.That(receipt.Offline, Is.EqualTo(new[] { "b" }));
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ReceiptNodeSilent_ReturnsAfterTimeoutNamingTheNode()
+    {
+        _n2.Receipts = ReceiptMode.Silent;
+        await _n1.ConnectAsync("a");
+        await _n2.ConnectAsync("b");
+
+        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(receipt!.Written, Is.EqualTo(new[] { "a" }));
+        Assert.That(receipt.Offline, Is.EqualTo(new[] { "b" }));
+        Assert.That(receipt.SilentNodes, Is.EqualTo(new[] { "n2" }));
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ReceiptNobodyOnline_AllOfflineAtOnce()
+    {
+        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
+        Assert.That(receipt!.Written, Is.Empty);
+        Assert.That(receipt.Offline, Is.EqualTo(new[] { "a", "b" }));
+    }
+
+    [Test]
+    public async Task SendMessageAsync_ConcurrentReceipts_EachGetsItsOwn()
+    {
+        _n1.Receipts = ReceiptMode.HeldLater;
+        await _n1.ConnectAsync("a");
+        var sends = Enumerable.Range(0, 50).Select(i => _client.SendMessageAsync(null, ["a", "z" + i], i, receipt: true)).ToArray();
+        var receipts = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < receipts.Length; i++)
+        {
+            Assert.That(receipts[i]!.Written, Is.EqualTo(new[] { "a" }));
+            Assert.That(receipts[i]!.Offline, Is.EqualTo(new[] { "z" + i }));
+        }
+        Assert.That(receipts.Select(r => r!.MessageId).Distinct().Count(), Is.EqualTo(50));
+    }
+
+    [Test]
+    public async Task SendChanMessageAsync_PublishesOnceOnTheChannelTopic()
+    {
+        var received = new List<(RelayHeader Header, string Body)>();
+        await _backplane.SubscribeAsync(ImTopics.Chan("room:1"), (_, payload) =>
+        {
+            RelayPacket.TryRead(payload, out var header, out var body);
+            received.Add((header!, Encoding.UTF8.GetString(body.Span)));
+        });
+
+        await _client.SendChanMessageAsync("x", "room:1", new { v = 1 });
+
+        Assert.That(received, Has.Count.EqualTo(1));
+        var (h, frame) = received[0];
+        Assert.That(h, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, Chan: "room:1", Id: h.Id)));
+        Assert.That(frame, Is.EqualTo($$$"""{"type":"message","id":"{{{h.Id}}}","from":"x","chan":"room:1","ts":{{{StartMs}}},"data":{"v":1}}"""));
+    }
+
+    [Test]
+    public async Task SendBroadcastMessageAsync_PublishesOnceOnAll()
+    {
+        var received = new List<(RelayHeader Header, string Body)>();
+        await _backplane.SubscribeAsync(ImTopics.All, (_, payload) =>
+        {
+            RelayPacket.TryRead(payload, out var header, out var body);
+            received.Add((header!, Encoding.UTF8.GetString(body.Span)));
+        });
+
+        await _client.SendBroadcastMessageAsync("maintenance at 5");
+
+        Assert.That(received, Has.Count.EqualTo(1));
+        var (h, frame) = received[0];
+        Assert.That(h, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, Id: h.Id)));
+        Assert.That(frame, Is.EqualTo($$$"""{"type":"message","id":"{{{h.Id}}}","from":null,"chan":null,"ts":{{{StartMs}}},"data":"maintenance at 5"}"""));
+    }
+
+    private static string DataOf(ReceivedPacket packet) => packet.Frame.GetProperty("data").GetRawText();
+}

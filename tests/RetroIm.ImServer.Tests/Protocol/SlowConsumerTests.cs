@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using RetroIm.Im;
+using RetroIm.Im.Protocol;
+using RetroIm.Testing;
+
+namespace RetroIm.ImServer.Tests.Protocol;
+
+[TestFixture]
+public sealed class SlowConsumerTests : ClusterTestBase
+{
+    private const int SendQueueLimit = 8;
+    private const int Messages = 200;
+    private const int PayloadChars = 60 * 1024;
+    private const int Window = 4;
+
+    [Test]
+    public async Task SlowConsumer_NeverReads_IsClosedAndOthersOnTheNodeGetEverythingPromptly()
+    {
+        var node = await Cluster.StartNodeAsync([$"--ImServer:SendQueueLimit={SendQueueLimit}"]);
+        try
+        {
+            var slow = NewId("slow");
+            var fast = NewId("fast");
+            var bystander = NewId("bystander");
+            // A tiny receive buffer and no reads: the node's socket buffers fill after a few frames.
+            var slowSocket = await ConnectToAsync(slow, node, options: new TestWebSocketOptions { StartReceiving = false, ReceiveBufferSize = 4096 });
+            var fastSocket = await ConnectToAsync(fast, node);
+            var bystanderSocket = await ConnectToAsync(bystander, node);
+            await Cluster.Presence.WaitForAsync(PresenceEvent.Online, slow, Bound);
+
+            // The sender keeps at most Window messages ahead of the fast client, so the fast client never overflows
+            // its own queue; if the node let the stuck client hold up the others, the sender would stall here.
+            var payload = new string('p', PayloadChars);
+            using var window = new SemaphoreSlim(Window, Window);
+            var clock = Stopwatch.StartNew();
+            var fastGotAll = Task.Run(async () =>
+            {
+                for (var i = 0; i < Messages; i++)
+                {
+                    var frame = await fastSocket.ExpectAsync("message", TimeSpan.FromSeconds(20));
+                    Assert.That(frame.MessageData.GetProperty("seq").GetInt32(), Is.EqualTo(i), "in order, none lost");
+                    window.Release();
+                }
+                return clock.Elapsed;
+            });
+            for (var i = 0; i < Messages; i++)
+            {
+                var slot = window.WaitAsync(TimeSpan.FromSeconds(20));
+                await Task.WhenAny(slot, fastGotAll);
+                if (fastGotAll.IsFaulted) await fastGotAll; // the fast client's failure, at once
+                if (!await slot)
+                {
+                    Assert.Fail($"the fast client was held up: message {i - Window} did not arrive within 20 s ({await DescribeAsync(fastGotAll)})");
+                }
+                await Cluster.Client.SendMessageAsync(null, [slow, fast], new { seq = i, payload });
+            }
+            var sentIn = clock.Elapsed;
+
+            var fastTime = await fastGotAll;
+            await Cluster.Client.SendMessageAsync(null, [bystander], new { text = "small one" });
+            var small = await bystanderSocket.ExpectAsync("message", TimeSpan.FromSeconds(2));
+            Assert.That(small.MessageData.GetProperty("text").GetString(), Is.EqualTo("small one"));
+
+            var offline = await Cluster.Presence.WaitForAsync(PresenceEvent.Offline, slow, TimeSpan.FromSeconds(15));
+            await TestContext.Out.WriteLineAsync($"sent {Messages}×{PayloadChars / 1024} KiB in {sentIn.TotalSeconds:0.00} s; the fast client had all after {fastTime.TotalSeconds:0.00} s; slow client offline at {clock.Elapsed.TotalSeconds:0.00} s");
+            Assert.That(fastTime, Is.LessThan(TimeSpan.FromSeconds(15)), "the fast client was not held up by the slow one");
+            Assert.That(offline.ClientId, Is.EqualTo(slow));
+            Assert.That(await Cluster.Client.HasOnlineAsync(fast), Is.True, "only the slow client was dropped");
+
+            // What the slow client finds when it finally reads: part of the stream, then the end of the connection.
+            slowSocket.StartReceiving();
+            var close = await slowSocket.WaitClosedAsync(TimeSpan.FromSeconds(15));
+            await TestContext.Out.WriteLineAsync($"slow client read {slowSocket.ReceivedCount} frames, then {close}");
+            Assert.That(slowSocket.ReceivedCount, Is.LessThan(Messages + 1), "the slow client cannot have received everything");
+            if (close.Status is { } status)
+            {
+                Assert.That(status, Is.AnyOf(ImCloseCodes.PolicyViolation, ImCloseCodes.TryAgainLater), close.ToString());
+            }
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(node);
+        }
+    }
+
+    private static async Task<string> DescribeAsync(Task<TimeSpan> reader)
+    {
+        if (!reader.IsCompleted) return "its reader is still waiting";
+        try
+        {
+            await reader;
+            return "its reader finished";
+        }
+        catch (Exception e)
+        {
+            return "its reader failed: " + e.Message;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Text;
+using RetroIm.Testing;
+
+namespace RetroIm.Redis.Tests;
+
+/// <summary>Commands against one real redis-server shared by the fixture.</summary>
+[TestFixture]
+public sealed class RedisClientTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+    private RedisServer _server = null!;
+    private RedisClient _client = null!;
+
+    [OneTimeSetUp]
+    public async Task StartRedis()
+    {
+        _server = await RedisServer.StartAsync();
+        _client = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString), TestLogger.Instance);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopRedis()
+    {
+        await _client.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private static string Key() => "test:" + Guid.NewGuid().ToString("N");
+
+    [Test]
+    public async Task ExecuteAsync_SetGetIncr_RoundTrips()
+    {
+        var key = Key();
+        var counter = Key();
+
+        Assert.That((await _client.ExecuteAsync("SET", key, "héllo")).AsString(), Is.EqualTo("OK"));
+        Assert.That((await _client.ExecuteAsync("GET", key)).AsString(), Is.EqualTo("héllo"));
+        Assert.That((await _client.ExecuteAsync("INCR", counter)).AsInt64(), Is.EqualTo(1));
+        Assert.That((await _client.ExecuteAsync("INCRBY", counter, 41L)).AsInt64(), Is.EqualTo(42));
+        Assert.That((await _client.ExecuteAsync("GET", counter)).AsInt64(), Is.EqualTo(42));
+    }
+
+    [Test]
+    public async Task ExecuteAsync_BinaryValue_ComesBackByteForByte()
+    {
+        var key = Key();
+        var value = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+
+        await _client.ExecuteAsync("SET", key, value);
+
+        Assert.That((await _client.ExecuteAsync("GET", key)).AsBytes(), Is.EqualTo(value));
+    }
+
+    [Test]
+    public async Task ExecuteAsync_MissingKeyAndEmptyList_ReturnNullAndEmptyArray()
+    {
+        var missing = await _client.ExecuteAsync("GET", Key());
+        var empty = await _client.ExecuteAsync("LRANGE", Key(), 0, -1);
+
+        Assert.That((missing.Type, missing.IsNull, missing.AsString()), Is.EqualTo((RespType.BulkString, true, (string?)null)));
+        Assert.That((empty.Type, empty.IsNull, empty.Items.Count), Is.EqualTo((RespType.Array, false, 0)));
+    }
+
+    [TestCase(1)]
+    [TestCase(3)]
+    public async Task ExecuteAsync_TenThousandConcurrentCommands_EachGetsItsOwnReply(int poolSize)
+    {
+        await using var client = new RedisClient(RedisOptions.Parse(_server.ConnectionString) with { PoolSize = poolSize });
+        var tasks = new Task<RespValue>[10_000];
+
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = i % 2 == 0 ? client.ExecuteAsync("ECHO", "value-" + i) : client.ExecuteAsync("ECHO", i);
+        }
+
+        var replies = await Task.WhenAll(tasks).WaitAsync(Bound);
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var expected = i % 2 == 0 ? "value-" + i : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.That(replies[i].AsString(), Is.EqualTo(expected), $"reply {i}");
+        }
+    }
+
+    [Test]
+    public async Task ExecuteAsync_IssuedWhileStillConnecting_RunInIssueOrder()
+    {
+        await using var client = new RedisClient(RedisOptions.Parse(_server.ConnectionString));
+        var key = Key();
+
+        // None of these is awaited and the first one opens the connection: all wait for it, then go out in call order.
+        var pushes = Enumerable.Range(0, 2000).Select(i => client.ExecuteAsync("RPUSH", key, i)).ToArray();
+        await Task.WhenAll(pushes).WaitAsync(Bound);
+
+        var list = await client.ExecuteAsync("LRANGE", key, 0, -1);
+        Assert.That(list.Items.Select(i => i.AsInt64()), Is.EqualTo(Enumerable.Range(0, 2000).Select(i => (long)i)));
+    }
+
+    [Test]
+    public async Task PublishAsync_BurstOfTenThousand_IsCoalescedIntoFewFlushes()
+    {
+        await using var client = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString));
+        var flushesBefore = client.FlushCount;
+        var payload = Encoding.UTF8.GetBytes("{\"type\":\"message\"}");
+        var publishes = new Task<long>[10_000];
+
+        for (var i = 0; i < publishes.Length; i++)
+        {
+            publishes[i] = client.PublishAsync("test:burst", payload);
+        }
+
+        var receivers = await Task.WhenAll(publishes).WaitAsync(Bound);
+        var flushes = client.FlushCount - flushesBefore;
+        TestContext.Out.WriteLine($"10,000 publishes took {flushes} flushes");
+        Assert.That(receivers, Is.All.EqualTo(0));
+        Assert.That(flushes, Is.LessThan(publishes.Length / 5), "commands queued during a flush go out together");
+    }
+
+    [Test]
+    public async Task ExecuteAsync_WrongType_ThrowsRedisServerExceptionWithCode()
+    {
+        var key = Key();
+        await _client.ExecuteAsync("SET", key, "text");
+
+        var error = Assert.ThrowsAsync<RedisServerException>(() => _client.ExecuteAsync("LPUSH", key, "x"));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("WRONGTYPE"));
+        Assert.That((await _client.ExecuteAsync("PING")).AsString(), Is.EqualTo("PONG"), "the connection stays in step");
+    }
+
+    [Test]
+    public void ExecuteAsync_UnknownCommand_ThrowsRedisServerExceptionErr()
+    {
+        var error = Assert.ThrowsAsync<RedisServerException>(() => _client.ExecuteAsync("NOSUCHCOMMAND", "a"));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("ERR"));
+        Assert.That(error.Message, Does.Contain("unknown command"));
+    }
+
+    [Test]
+    public void ExecuteAsync_NullArgument_ThrowsArgumentExceptionWithoutSending() =>
+        Assert.ThrowsAsync<ArgumentException>(() => _client.ExecuteAsync("SET", Key(), (string?)null));
+
+    [Test]
+    public async Task ExecuteAsync_CancelledWhileWaiting_LaterRepliesStillMatch()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        // BLPOP holds the connection's reply stream for 0.5 s; cancelling must not shift later replies.
+        Assert.That(
+            async () => await _client.ExecuteAsync("BLPOP", [Key(), 0.5], cancel.Token),
+            Throws.InstanceOf<OperationCanceledException>());
+
+        Assert.That((await _client.ExecuteAsync("ECHO", "after")).AsString(), Is.EqualTo("after"));
+    }
+
+    [Test]
+    public async Task EvalAsync_AfterScriptFlush_FallsBackToEvalAndWorks()
+    {
+        var script = new LuaScript("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+        var key = Key();
+
+        Assert.That((await _client.ExecuteAsync("SCRIPT LOAD", script.Source)).AsString(), Is.EqualTo(script.Sha1Hex));
+        Assert.That((await _client.EvalAsync(script, [key], [5])).AsInt64(), Is.EqualTo(5), "EVALSHA hit");
+        await _client.ExecuteAsync("SCRIPT FLUSH");
+        Assert.That((await _client.EvalAsync(script, [key], [2])).AsInt64(), Is.EqualTo(7), "NOSCRIPT, then EVAL");
+        Assert.That((await _client.ExecuteAsync("SCRIPT EXISTS", script.Sha1Hex)).Items[0].AsInt64(), Is.EqualTo(1), "EVAL cached it again");
+    }
+
+    [Test]
+    public async Task EvalAsync_ErrorNestedInArray_StaysAValue()
+    {
+        var script = new LuaScript("return {1, redis.error_reply('MYERR boom'), redis.status_reply('FINE')}");
+
+        var reply = await _client.EvalAsync(script, [], []);
+
+        Assert.That(reply.Items.Select(i => i.ToString()), Is.EqualTo(new[] { ":1", "-MYERR boom", "+FINE" }));
+        Assert.That(reply.Items[1].IsError, Is.True);
+    }
+
+    [Test]
+    public void EvalAsync_ScriptRaisesError_ThrowsRedisServerException()
+    {
+        var script = new LuaScript("return redis.error_reply('BADTHING it went wrong')");
+
+        var error = Assert.ThrowsAsync<RedisServerException>(() => _client.EvalAsync(script, [], []));
+
+        Assert.That(error!.ErrorCode, Is.EqualTo("BADTHING"));
+    }
+
+    [Test]
+    public async Task ConnectAsync_NameAndDatabase_AppliedOnTheConnection()
+    {
+        var options = RedisOptions.Parse(_server.ConnectionString + ",name=retroim-test,defaultDatabase=2");
+        await using var client = await RedisClient.ConnectAsync(options);
+        var key = Key();
+
+        await client.ExecuteAsync("SET", key, "in-db-2");
+
+        Assert.That((await client.ExecuteAsync("CLIENT GETNAME")).AsString(), Is.EqualTo("retroim-test"));
+        Assert.That((await _client.ExecuteAsync("EXISTS", key)).AsInt64(), Is.Zero, "db 0 does not see it");
+        Assert.That(client.IsConnected, Is.True);
+    }
+
+    [Test]
+    public async Task ExecuteAsync_AfterDispose_ThrowsObjectDisposedException()
+    {
+        var client = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString));
+        await client.DisposeAsync();
+
+        Assert.ThrowsAsync<ObjectDisposedException>(() => client.ExecuteAsync("PING"));
+        Assert.That(client.IsConnected, Is.False);
+    }
+
+    [Test]
+    public async Task NewClient_BeforeFirstCommand_IsNotConnectedThenConnectsLazily()
+    {
+        await using var client = new RedisClient(RedisOptions.Parse(_server.ConnectionString));
+
+        Assert.That(client.IsConnected, Is.False);
+        Assert.That((await client.ExecuteAsync("PING")).AsString(), Is.EqualTo("PONG"));
+        Assert.That(client.IsConnected, Is.True);
+    }
+}

@@ -1,0 +1,147 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using RetroIm.WebApi.Activity;
+
+namespace RetroIm.WebApi.Tests.Activity;
+
+[TestFixture]
+public sealed class ActivityApiTests
+{
+    private RetroAppFactory _app = null!;
+    private RetroApiClient _api = null!;
+
+    [OneTimeSetUp]
+    public void StartApp()
+    {
+        _app = new RetroAppFactory();
+        _api = _app.CreateApiClient();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopApp()
+    {
+        _api.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Activity_EveryChange_IsListedNewestFirstWithActorAndText()
+    {
+        var ann = await _api.JoinAsync(await _api.CreateRetroAsync("Retro"), "Ann");
+        var topic = await _api.AddTopicAsync(ann, "Deploys are slow");
+        await _api.TopicActionAsync(ann, topic, "votes");
+        await _api.TopicActionAsync(ann, topic, "start");
+        await _api.TopicActionAsync(ann, topic, "done");
+        await _api.TopicActionAsync(ann, topic, "reopen");
+
+        var page = await _api.GetAsync($"/api/retros/{ann.RetroId}/activity");
+
+        Assert.That(page.Status, Is.EqualTo(HttpStatusCode.OK), page.ToString());
+        var items = page.Json.GetProperty("items").EnumerateArray().ToList();
+        Assert.That(items.Select(i => i.Str("type")), Is.EqualTo(new[]
+        {
+            "topic.reopened", "topic.done", "topic.started", "vote.changed", "topic.created", "participant.joined", "retro.created",
+        }));
+        Assert.That(items.Select(i => i.Str("text")), Is.EqualTo(new[]
+        {
+            "Ann reopened “Deploys are slow”", "Ann marked “Deploys are slow” done", "Ann started “Deploys are slow”",
+            "Ann voted for “Deploys are slow”", "Ann added “Deploys are slow”", "Ann joined", "Retro “Retro” created",
+        }));
+        Assert.That(items[0].GetProperty("actor").Str("id"), Is.EqualTo(ann.Id));
+        Assert.That(items[0].GetProperty("actor").Str("name"), Is.EqualTo("Ann"));
+        Assert.That(items[0].Str("topicId"), Is.EqualTo(topic));
+        Assert.That(items[^1].GetProperty("actor").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(items[^1].GetProperty("topicId").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(page.Json.GetProperty("next").ValueKind, Is.EqualTo(JsonValueKind.Null));
+    }
+
+    [Test]
+    public async Task Activity_Paged_WalksBackWithTheNextCursor()
+    {
+        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+        for (var i = 0; i < 5; i++) await _api.AddTopicAsync(ann, $"T{i}");
+        // 7 entries: retro created, joined, 5 topics.
+
+        var seen = new List<long>();
+        string path = $"/api/retros/{ann.RetroId}/activity?limit=3";
+        var pages = 0;
+        while (true)
+        {
+            var page = await _api.GetAsync(path);
+            pages++;
+            seen.AddRange(page.Json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
+            var next = page.Json.GetProperty("next");
+            if (next.ValueKind == JsonValueKind.Null) break;
+            path = $"/api/retros/{ann.RetroId}/activity?limit=3&before={next.GetInt64()}";
+        }
+
+        Assert.That(pages, Is.EqualTo(3));
+        Assert.That(seen, Has.Count.EqualTo(7));
+        Assert.That(seen, Is.Ordered.Descending);
+        Assert.That(seen, Is.Unique);
+    }
+
+    [Test]
+    public async Task Activity_ExactlyOnePageFull_HasNoNextCursor()
+    {
+        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+
+        var page = await _api.GetAsync($"/api/retros/{ann.RetroId}/activity?limit=2");
+
+        Assert.That(page.Json.GetProperty("items").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(page.Json.GetProperty("next").ValueKind, Is.EqualTo(JsonValueKind.Null));
+    }
+
+    [TestCase("limit=0", "limit")]
+    [TestCase("limit=201", "limit")]
+    [TestCase("before=0", "before")]
+    [TestCase("limit=-1&before=-5", "limit", "before")]
+    public async Task Activity_BadPaging_Returns400WithFieldErrors(string query, params string[] fields)
+    {
+        var retroId = await _api.CreateRetroAsync();
+
+        ProblemAssert.Validation(await _api.GetAsync($"/api/retros/{retroId}/activity?{query}"), fields);
+    }
+
+    [Test]
+    public async Task Activity_LimitBounds_AreAccepted()
+    {
+        var retroId = await _api.CreateRetroAsync();
+
+        Assert.That((await _api.GetAsync($"/api/retros/{retroId}/activity?limit=1")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await _api.GetAsync($"/api/retros/{retroId}/activity?limit=200")).Status, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Activity_UnknownRetro_Returns404()
+    {
+        ProblemAssert.Problem(await _api.GetAsync("/api/retros/nope/activity"), HttpStatusCode.NotFound, "retro_not_found");
+    }
+
+    [Test]
+    public async Task Cleanup_DeletesOnlyEntriesOlderThanRetention()
+    {
+        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+        var now = DateTimeOffset.UtcNow;
+        await using (var db = new SqliteConnection($"Data Source={_app.DatabasePath}"))
+        {
+            await db.OpenAsync();
+            using var insert = db.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO activity (retro_id, at, actor_id, type, text, topic_id) VALUES
+                    ($retro, $old, NULL, 'test.old', 'old', NULL),
+                    ($retro, $recent, NULL, 'test.recent', 'recent', NULL);
+                """;
+            insert.Parameters.AddWithValue("$retro", ann.RetroId);
+            insert.Parameters.AddWithValue("$old", now.AddDays(-31).ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$recent", now.AddDays(-29).ToUnixTimeMilliseconds());
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var deleted = await _app.Services.GetRequiredService<ActivityCleanupService>().DeleteExpiredAsync();
+
+        Assert.That(deleted, Is.EqualTo(1));
+        var types = (await _api.GetAsync($"/api/retros/{ann.RetroId}/activity")).Json.GetProperty("items").EnumerateArray().Select(i => i.Str("type"));
+        Assert.That(types, Does.Contain("test.recent").And.Not.Contain("test.old").And.Contain("participant.joined"));
+    }
+}
