@@ -6,8 +6,10 @@ public sealed partial class ImClient
 {
     /// <summary>
     /// Adds clients to a channel — FreeIM's <c>JoinChan</c>. Membership is yours: it survives disconnects and
-    /// reconnects and ends only with <see cref="LeaveChanAsync(string, string[])"/>. Clients connected now start
-    /// receiving the channel's messages at once; the others when they connect. A client may join before it ever connects.
+    /// reconnects and ends only with <see cref="LeaveChanAsync(string, string[])"/>. When the returned task completes,
+    /// the nodes holding the clients' connections have confirmed (within <see cref="ImHelperOptions.ReceiptTimeout"/>)
+    /// that they forward the channel, so a channel message sent next reaches them; clients not connected now get the
+    /// channel's messages from when they connect. A client may join before it ever connects.
     /// </summary>
     /// <param name="chan">The channel (1–256 characters); it exists while it has members.</param>
     /// <param name="clientIds">The clients to add; members already in it are left as they are.</param>
@@ -77,7 +79,9 @@ public sealed partial class ImClient
         // registers, or is already registered when the packet arrives, so it never misses the change.
         if (kind == RelayPacketKind.Join) await _backplane.AddChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
         else await _backplane.RemoveChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
-        var packet = RelayPacket.Write(new RelayHeader(kind, To: members, Chan: chan));
-        await _backplane.PublishToClientsAsync(members, packet, cancellationToken).ConfigureAwait(false);
+        // Wait for the nodes holding members to confirm their channel subscription, so a channel message sent right
+        // after this call returns reaches the members that were connected when it was called.
+        var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        await PublishAwaitingReportsAsync(id, members, new RelayHeader(kind, To: members, Chan: chan), default, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using RetroIm.Im.Protocol;
 
 namespace RetroIm.Im;
@@ -43,13 +42,23 @@ public sealed partial class ImClient
             return null;
         }
 
+        return await PublishAwaitingReportsAsync(id, receivers, new RelayHeader(RelayPacketKind.Message, To: receivers), frame, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes a packet to the nodes holding any of <paramref name="receivers"/> and waits (at most
+    /// <see cref="ImHelperOptions.ReceiptTimeout"/>) until each of them reports what it did: for a message, which
+    /// sockets it wrote to; for join/leave, that its channel subscription is in place.
+    /// </summary>
+    private async Task<SendReceipt> PublishAwaitingReportsAsync(string id, IReadOnlyList<string> receivers, RelayHeader header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
         await EnsureReceiptsSubscribedAsync(cancellationToken).ConfigureAwait(false);
         var pending = new PendingReceipt(id, receivers);
         // Registered before publishing: a node may report before PublishToClientsAsync returns.
         _pendingReceipts[id] = pending;
         try
         {
-            var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id, ReceiptTopic: ReceiptTopic), frame);
+            var packet = RelayPacket.Write(header with { Id = id, ReceiptTopic = ReceiptTopic }, body.Span);
             var published = await _backplane.PublishToClientsAsync(receivers, packet, cancellationToken).ConfigureAwait(false);
             pending.Expect(published.NodeIds);
             try

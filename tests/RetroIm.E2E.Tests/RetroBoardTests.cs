@@ -61,16 +61,17 @@ public sealed class RetroBoardTests
     {
         try
         {
+            // The logs first: a page that broke may not take a screenshot any more.
+            if (TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed)
+            {
+                await TestContext.Out.WriteLineAsync(_pair.DescribeForFailure());
+                await TestContext.Out.WriteLineAsync(_environment.DescribeForFailure());
+            }
             var screenshots = await BoardScreenshots.AttachAsync(_pair.Both);
             if (_publishScreenshots)
             {
                 var copies = BoardScreenshots.CopyToRepository(screenshots);
                 await TestContext.Out.WriteLineAsync("Boards: " + string.Join(", ", copies));
-            }
-            if (TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed)
-            {
-                await TestContext.Out.WriteLineAsync(_pair.DescribeForFailure());
-                await TestContext.Out.WriteLineAsync(_environment.DescribeForFailure());
             }
         }
         finally

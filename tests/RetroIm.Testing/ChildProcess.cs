@@ -12,6 +12,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private static readonly ConcurrentDictionary<int, Process> Live = new();
     private readonly Process _process;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _stdout = new();
 
     static ChildProcess()
     {
@@ -41,8 +42,6 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         get { lock (_stdout) return _stdout.ToString(); }
     }
-
-    private readonly System.Text.StringBuilder _stdout = new();
 
     /// <param name="dll">The program.</param>
     /// <param name="args">Its command line.</param>

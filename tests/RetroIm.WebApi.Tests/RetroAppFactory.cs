@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using RetroIm.Testing;
 
@@ -48,7 +49,10 @@ public sealed class RetroAppFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        // Host settings are visible while Program.cs runs (ImHelper:Redis picks the mode there), but they give every
+        // parent key an empty value, which Serilog's reader rejects; its keys go in as app configuration instead.
+        foreach (var (key, value) in _settings.Where(s => !s.Key.StartsWith("Serilog:", StringComparison.Ordinal))) builder.UseSetting(key, value);
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings.Where(s => s.Key.StartsWith("Serilog:", StringComparison.Ordinal))));
         if (_services is not null) builder.ConfigureServices(_services);
     }
 

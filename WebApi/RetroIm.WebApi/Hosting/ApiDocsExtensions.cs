@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http.Json;
+using Microsoft.OpenApi;
 
 namespace RetroIm.WebApi.Hosting;
 
@@ -27,12 +27,32 @@ internal static class ApiDocsExtensions
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Unreadable bodies throw in every environment, so they reach the handler and get a problem body.
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o =>
         {
-            document.Info.Title = "RetroIm WebApi";
-            document.Info.Description = Description;
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "RetroIm WebApi";
+                document.Info.Description = Description;
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[ParticipantBearer.SchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "The token from POST /api/retros/{retroId}/participants; valid for that retro only.",
+                };
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ParticipantBearer>().Any())
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ParticipantBearer.SchemeName, context.Document)] = [] });
+                }
+                return Task.CompletedTask;
+            });
+        });
         return builder;
     }
 

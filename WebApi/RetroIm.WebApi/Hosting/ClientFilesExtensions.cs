@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
 namespace RetroIm.WebApi.Hosting;
@@ -30,11 +31,15 @@ internal static class ClientFilesExtensions
     private static void Serve(WebApplication app, string directory, PathString requestPath)
     {
         var files = new PhysicalFileProvider(directory);
+        var types = new FileExtensionContentTypeProvider();
+        // The SDK's TypeScript declarations (retroim.d.ts), not MPEG transport streams.
+        types.Mappings[".ts"] = "text/plain; charset=utf-8";
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = requestPath });
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
             RequestPath = requestPath,
+            ContentTypeProvider = types,
             // Revalidate every time (cheap with ETags) so a redeployed page or SDK is picked up at once.
             OnPrepareResponse = ctx => ctx.Context.Response.Headers.CacheControl = "no-cache",
         });

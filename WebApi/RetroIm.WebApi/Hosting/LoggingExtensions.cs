@@ -1,5 +1,6 @@
 using Serilog;
 using Serilog.Extensions.Logging;
+using Serilog.Formatting.Json;
 using Serilog.Settings.Configuration;
 
 namespace RetroIm.WebApi.Hosting;
@@ -14,6 +15,9 @@ internal static class LoggingExtensions
     public static WebApplicationBuilder AddRetroLogging(this WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
+        // Hosting's own request lines include query strings, and /ws?token=… carries a connect token: never log them,
+        // whatever the configuration says. RequestLoggingMiddleware writes the request line instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddSingleton<ILoggerProvider>(sp =>
             new SerilogLoggerProvider(CreateLogger(sp.GetRequiredService<IConfiguration>()), dispose: true));
         return builder;
@@ -33,10 +37,11 @@ internal static class LoggingExtensions
                 typeof(FileLoggerConfigurationExtensions).Assembly);
             return logger.ReadFrom.Configuration(configuration, readerOptions).CreateLogger();
         }
+        // No appsettings.json next to the working directory: the same defaults in code.
         return logger.MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-            .WriteTo.Console()
-            .WriteTo.File("data/logs/webapi-.log", rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+            .WriteTo.File(new JsonFormatter(), "data/logs/webapi-.log", rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
             .CreateLogger();
     }
 }

@@ -11,13 +11,15 @@ internal sealed class RequestLoggingMiddleware(RequestDelegate next, ILogger<Req
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        // Read before the pipeline runs: default files rewrite "/" to "/index.html".
+        var path = context.Request.Path;
         try
         {
             await next(context);
         }
         finally
         {
-            RequestLog.Completed(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            RequestLog.Completed(logger, context.Request.Method, path, context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 }

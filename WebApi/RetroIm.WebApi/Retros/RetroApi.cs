@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RetroIm.WebApi.Hosting;
 using RetroIm.WebApi.Writes;
 
 namespace RetroIm.WebApi.Retros;
@@ -19,6 +20,7 @@ internal static class RetroApi
             .WithSummary("Join a retro with a display name")
             .WithDescription("Returns the participant id (its ImServer client id), a bearer token for later calls (shown only once) and a single-use WebSocket URL (null when no relay node is reachable: ask /connect).");
         group.MapGet("/{retroId}/connect", ConnectAsync)
+            .RequireParticipant()
             .WithSummary("A fresh single-use WebSocket URL (bearer)")
             .WithDescription("Connect tokens are single use and short-lived, so every (re)connect asks again.");
         return routes;

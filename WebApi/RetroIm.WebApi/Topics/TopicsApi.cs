@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RetroIm.WebApi.Hosting;
 using RetroIm.WebApi.Writes;
 
 namespace RetroIm.WebApi.Topics;
@@ -7,7 +8,7 @@ internal static class TopicsApi
 {
     public static IEndpointRouteBuilder MapTopicsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/retros/{retroId}/topics").WithTags("Topics");
+        var group = routes.MapGroup("/api/retros/{retroId}/topics").WithTags("Topics").RequireParticipant();
 
         group.MapPost("/", CreateAsync).WithSummary("Add a topic (bearer)");
         group.MapPut("/{topicId}", UpdateAsync)

@@ -11,7 +11,9 @@ public sealed class ConcurrentConnectTests : ClusterTestBase
     {
         const int count = 1000;
         const int handlers = 4;
+        var total = Stopwatch.StartNew();
         var node = await Cluster.StartNodeAsync();
+        await TestContext.Out.WriteLineAsync($"node started in {total.Elapsed.TotalSeconds:0.00} s");
         var invokers = Enumerable.Range(0, handlers).Select(_ => new HttpMessageInvoker(new SocketsHttpHandler())).ToArray();
         var sockets = new TestWebSocketClient?[count];
         try
@@ -45,9 +47,11 @@ public sealed class ConcurrentConnectTests : ClusterTestBase
         }
         finally
         {
+            var cleanup = Stopwatch.StartNew();
             await Task.WhenAll(sockets.Where(s => s is not null).Select(s => s!.DisposeAsync().AsTask()));
             foreach (var invoker in invokers) invoker.Dispose();
             await Cluster.RemoveNodeAsync(node);
+            await TestContext.Out.WriteLineAsync($"cleanup {cleanup.Elapsed.TotalSeconds:0.00} s; whole test {total.Elapsed.TotalSeconds:0.00} s");
         }
     }
 }

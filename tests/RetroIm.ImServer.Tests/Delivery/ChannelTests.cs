@@ -63,6 +63,32 @@ public sealed class ChannelTests : ClusterTestBase
         Assert.That(await Cluster.Client.GetChanListByClientIdAsync(late), Does.Contain(chan));
     }
 
+    /// <summary>
+    /// The same join, but the message is sent only once the newly joined client's node has subscribed the channel:
+    /// separates "the join never takes effect" from "JoinChanAsync returns before it has taken effect".
+    /// </summary>
+    [Test]
+    public async Task JoinChan_ClientAlreadyConnected_DeliversOnceItsNodeSubscribed()
+    {
+        var chan = NewId("live-join2");
+        var early = NewId("early");
+        var late = NewId("late");
+        await Cluster.Client.JoinChanAsync(chan, early);
+        await ConnectToAsync(early, NodeA);
+        var lateSocket = await ConnectToAsync(late, NodeB);
+
+        await Cluster.Client.JoinChanAsync(chan, late);
+        var redis = await Cluster.GetRedisClientAsync();
+        await Wait.UntilAsync(
+            async () => (await redis.ExecuteAsync("PUBSUB", "NUMSUB", "im:chan:" + chan)).Items[1].AsInt64() == 2,
+            Bound,
+            "both nodes to subscribe the channel");
+        await Cluster.Client.SendChanMessageAsync(null, chan, new { text = "after subscribe" });
+
+        var frame = await lateSocket.ExpectAsync("message", Bound);
+        Assert.That(frame.MessageData.GetProperty("text").GetString(), Is.EqualTo("after subscribe"));
+    }
+
     [Test]
     public async Task JoinChan_ClientReconnects_MembershipSurvives()
     {

@@ -57,6 +57,19 @@ public sealed class HostingTests
     }
 
     [Test]
+    public async Task OpenApi_BearerEndpoints_DeclareTheParticipantScheme()
+    {
+        var doc = (await _api.GetAsync("/openapi/v1.json")).Json;
+
+        var scheme = doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("participant");
+        Assert.That(scheme.Str("scheme"), Is.EqualTo("bearer"));
+        var paths = doc.GetProperty("paths");
+        Assert.That(paths.GetProperty("/api/retros/{retroId}/topics").GetProperty("post").TryGetProperty("security", out _), Is.True);
+        Assert.That(paths.GetProperty("/api/retros/{retroId}/connect").GetProperty("get").TryGetProperty("security", out _), Is.True);
+        Assert.That(paths.GetProperty("/api/retros").GetProperty("post").TryGetProperty("security", out _), Is.False);
+    }
+
+    [Test]
     public async Task SwaggerUi_IsServed()
     {
         using var response = await _api.Http.GetAsync("/swagger/index.html");
