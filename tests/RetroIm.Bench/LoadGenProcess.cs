@@ -30,7 +30,7 @@ internal sealed class LoadGenProcess : IAsyncDisposable
     /// <summary>Reads the next JSON line the child prints (bounded).</summary>
     public async Task<JsonElement> ReadAsync(TimeSpan timeout)
     {
-        var line = await _process.StandardOutput.ReadLineAsync().AsTask().WaitAsync(timeout)
+        var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(timeout)
             ?? throw new InvalidOperationException($"load generator {Id} exited");
         return JsonDocument.Parse(line).RootElement.Clone();
     }

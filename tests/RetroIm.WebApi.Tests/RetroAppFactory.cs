@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -29,7 +30,9 @@ public sealed class RetroAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
         _services = services;
         Port = TestPorts.GetFreePort();
-        UseKestrel(Port);
+        // Listen set on Kestrel itself: UseKestrel(port) rewrites the server addresses after Build, racing the app's
+        // own start when Program.cs reaches Run first ("Addresses cannot be modified after the server has started").
+        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, Port));
     }
 
     public string Directory { get; }

@@ -144,4 +144,36 @@ public sealed class ActivityApiTests
         var types = (await _api.GetAsync($"/api/retros/{ann.RetroId}/activity")).Json.GetProperty("items").EnumerateArray().Select(i => i.Str("type"));
         Assert.That(types, Does.Contain("test.recent").And.Not.Contain("test.old").And.Contain("participant.joined"));
     }
+
+    [Test]
+    public async Task Cleanup_RunsAtStart()
+    {
+        string databasePath;
+        string retroId;
+        await using (var first = new RetroAppFactory())
+        {
+            using var api = first.CreateApiClient();
+            retroId = await api.CreateRetroAsync();
+            databasePath = first.DatabasePath;
+            await ExecuteAsync(databasePath, "UPDATE activity SET at = $at WHERE retro_id = $retro;",
+                ("$at", DateTimeOffset.UtcNow.AddDays(-40).ToUnixTimeMilliseconds()), ("$retro", retroId));
+
+            // A second instance on the same file starts its cleanup at once.
+            await using var second = new RetroAppFactory(new Dictionary<string, string?> { ["Retro:Database"] = databasePath });
+            using var api2 = second.CreateApiClient();
+            await RetroIm.Testing.Wait.UntilAsync(async () =>
+                (await api2.GetAsync($"/api/retros/{retroId}/activity")).Json.GetProperty("items").GetArrayLength() == 0,
+                TimeSpan.FromSeconds(10), "the start-up cleanup");
+        }
+    }
+
+    private static async Task ExecuteAsync(string databasePath, string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var db = new SqliteConnection($"Data Source={databasePath}");
+        await db.OpenAsync();
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        await command.ExecuteNonQueryAsync();
+    }
 }
