@@ -5,36 +5,19 @@ using RetroIm.WebApi.Activity;
 namespace RetroIm.WebApi.Tests.Activity;
 
 [TestFixture]
-public sealed class ActivityApiTests
+public sealed class ActivityApiTests : RetroAppTestBase
 {
-    private RetroAppFactory _app = null!;
-    private RetroApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public void StartApp()
-    {
-        _app = new RetroAppFactory();
-        _api = _app.CreateApiClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopApp()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task Activity_EveryChange_IsListedNewestFirstWithActorAndText()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync("Retro"), "Ann");
-        var topic = await _api.AddTopicAsync(ann, "Deploys are slow");
-        await _api.TopicActionAsync(ann, topic, "votes");
-        await _api.TopicActionAsync(ann, topic, "start");
-        await _api.TopicActionAsync(ann, topic, "done");
-        await _api.TopicActionAsync(ann, topic, "reopen");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync("Retro"), "Ann");
+        var topic = await Api.AddTopicAsync(ann, "Deploys are slow");
+        await Api.TopicActionAsync(ann, topic, "votes");
+        await Api.TopicActionAsync(ann, topic, "start");
+        await Api.TopicActionAsync(ann, topic, "done");
+        await Api.TopicActionAsync(ann, topic, "reopen");
 
-        var page = await _api.GetAsync($"/api/retros/{ann.RetroId}/activity");
+        var page = await Api.GetAsync($"/api/retros/{ann.RetroId}/activity");
 
         Assert.That(page.Status, Is.EqualTo(HttpStatusCode.OK), page.ToString());
         var items = page.Json.GetProperty("items").EnumerateArray().ToList();
@@ -58,8 +41,8 @@ public sealed class ActivityApiTests
     [Test]
     public async Task Activity_Paged_WalksBackWithTheNextCursor()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
-        for (var i = 0; i < 5; i++) await _api.AddTopicAsync(ann, $"T{i}");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
+        for (var i = 0; i < 5; i++) await Api.AddTopicAsync(ann, $"T{i}");
         // 7 entries: retro created, joined, 5 topics.
 
         var seen = new List<long>();
@@ -67,7 +50,7 @@ public sealed class ActivityApiTests
         var pages = 0;
         while (true)
         {
-            var page = await _api.GetAsync(path);
+            var page = await Api.GetAsync(path);
             pages++;
             seen.AddRange(page.Json.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()));
             var next = page.Json.GetProperty("next");
@@ -84,9 +67,9 @@ public sealed class ActivityApiTests
     [Test]
     public async Task Activity_ExactlyOnePageFull_HasNoNextCursor()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
 
-        var page = await _api.GetAsync($"/api/retros/{ann.RetroId}/activity?limit=2");
+        var page = await Api.GetAsync($"/api/retros/{ann.RetroId}/activity?limit=2");
 
         Assert.That(page.Json.GetProperty("items").GetArrayLength(), Is.EqualTo(2));
         Assert.That(page.Json.GetProperty("next").ValueKind, Is.EqualTo(JsonValueKind.Null));
@@ -98,32 +81,32 @@ public sealed class ActivityApiTests
     [TestCase("limit=-1&before=-5", "limit", "before")]
     public async Task Activity_BadPaging_Returns400WithFieldErrors(string query, params string[] fields)
     {
-        var retroId = await _api.CreateRetroAsync();
+        var retroId = await Api.CreateRetroAsync();
 
-        ProblemAssert.Validation(await _api.GetAsync($"/api/retros/{retroId}/activity?{query}"), fields);
+        ProblemAssert.Validation(await Api.GetAsync($"/api/retros/{retroId}/activity?{query}"), fields);
     }
 
     [Test]
     public async Task Activity_LimitBounds_AreAccepted()
     {
-        var retroId = await _api.CreateRetroAsync();
+        var retroId = await Api.CreateRetroAsync();
 
-        Assert.That((await _api.GetAsync($"/api/retros/{retroId}/activity?limit=1")).Status, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await _api.GetAsync($"/api/retros/{retroId}/activity?limit=200")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Api.GetAsync($"/api/retros/{retroId}/activity?limit=1")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Api.GetAsync($"/api/retros/{retroId}/activity?limit=200")).Status, Is.EqualTo(HttpStatusCode.OK));
     }
 
     [Test]
     public async Task Activity_UnknownRetro_Returns404()
     {
-        ProblemAssert.Problem(await _api.GetAsync("/api/retros/nope/activity"), HttpStatusCode.NotFound, "retro_not_found");
+        ProblemAssert.Problem(await Api.GetAsync("/api/retros/nope/activity"), HttpStatusCode.NotFound, "retro_not_found");
     }
 
     [Test]
     public async Task Cleanup_DeletesOnlyEntriesOlderThanRetention()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
         var now = DateTimeOffset.UtcNow;
-        await using (var db = new SqliteConnection($"Data Source={_app.DatabasePath}"))
+        await using (var db = new SqliteConnection($"Data Source={App.DatabasePath}"))
         {
             await db.OpenAsync();
             using var insert = db.CreateCommand();
@@ -138,10 +121,10 @@ public sealed class ActivityApiTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        var deleted = await _app.Services.GetRequiredService<ActivityCleanupService>().DeleteExpiredAsync();
+        var deleted = await App.Services.GetRequiredService<ActivityCleanupService>().DeleteExpiredAsync();
 
         Assert.That(deleted, Is.EqualTo(1));
-        var types = (await _api.GetAsync($"/api/retros/{ann.RetroId}/activity")).Json.GetProperty("items").EnumerateArray().Select(i => i.Str("type"));
+        var types = (await Api.GetAsync($"/api/retros/{ann.RetroId}/activity")).Json.GetProperty("items").EnumerateArray().Select(i => i.Str("type"));
         Assert.That(types, Does.Contain("test.recent").And.Not.Contain("test.old").And.Contain("participant.joined"));
     }
 

@@ -4,32 +4,15 @@ using RetroIm.Testing;
 namespace RetroIm.WebApi.Tests.Hosting;
 
 [TestFixture]
-public sealed class HostingTests
+public sealed class HostingTests : RetroAppTestBase
 {
-    private RetroAppFactory _app = null!;
-    private RetroApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public void StartApp()
-    {
-        _app = new RetroAppFactory();
-        _api = _app.CreateApiClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopApp()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task Health_EmbeddedMode_ReportsSqliteMemoryBackplaneAndOneNode()
     {
         ApiResponse health = null!;
         await Wait.UntilAsync(async () =>
         {
-            health = await _api.GetAsync("/health");
+            health = await Api.GetAsync("/health");
             return health.Num("nodes") == 1;
         }, TimeSpan.FromSeconds(10), "the embedded relay node to register");
 
@@ -43,7 +26,7 @@ public sealed class HostingTests
     [Test]
     public async Task OpenApi_Document_ListsEveryEndpoint()
     {
-        var doc = await _api.GetAsync("/openapi/v1.json");
+        var doc = await Api.GetAsync("/openapi/v1.json");
 
         Assert.That(doc.Status, Is.EqualTo(HttpStatusCode.OK));
         var paths = doc.Json.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
@@ -59,7 +42,7 @@ public sealed class HostingTests
     [Test]
     public async Task OpenApi_BearerEndpoints_DeclareTheParticipantScheme()
     {
-        var doc = (await _api.GetAsync("/openapi/v1.json")).Json;
+        var doc = (await Api.GetAsync("/openapi/v1.json")).Json;
 
         var scheme = doc.GetProperty("components").GetProperty("securitySchemes").GetProperty("participant");
         Assert.That(scheme.Str("scheme"), Is.EqualTo("bearer"));
@@ -72,7 +55,7 @@ public sealed class HostingTests
     [Test]
     public async Task SwaggerUi_IsServed()
     {
-        using var response = await _api.Http.GetAsync("/swagger/index.html");
+        using var response = await Api.Http.GetAsync("/swagger/index.html");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -87,8 +70,8 @@ public sealed class HostingTests
             Assert.Inconclusive("Clients/web/index.html or Clients/js/retroim.js is not there yet");
         }
 
-        using var page = await _api.Http.GetAsync("/");
-        using var sdk = await _api.Http.GetAsync("/sdk/retroim.js");
+        using var page = await Api.Http.GetAsync("/");
+        using var sdk = await Api.Http.GetAsync("/sdk/retroim.js");
 
         Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(page.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
@@ -99,7 +82,7 @@ public sealed class HostingTests
     [Test]
     public async Task UnknownApiPath_Returns404Problem()
     {
-        var response = await _api.GetAsync("/api/nothing-here");
+        var response = await Api.GetAsync("/api/nothing-here");
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(response.MediaType, Is.EqualTo("application/problem+json"));
@@ -108,9 +91,9 @@ public sealed class HostingTests
     [Test]
     public async Task RequestLog_HasOneLinePerRequestAndNoTokens()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync("Logged"), "Ann");
-        await _api.AddTopicAsync(ann, "Logged topic");
-        var connectUrl = (await _api.GetAsync($"/api/retros/{ann.RetroId}/connect", ann.Token)).Str("connectUrl");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync("Logged"), "Ann");
+        await Api.AddTopicAsync(ann, "Logged topic");
+        var connectUrl = (await Api.GetAsync($"/api/retros/{ann.RetroId}/connect", ann.Token)).Str("connectUrl");
         var connectToken = connectUrl[(connectUrl.IndexOf("token=", StringComparison.Ordinal) + 6)..];
 
         string logs = "";
@@ -138,9 +121,9 @@ public sealed class HostingTests
 
     private string ReadLogs()
     {
-        if (!Directory.Exists(_app.LogDirectory)) return "";
+        if (!Directory.Exists(App.LogDirectory)) return "";
         var text = new System.Text.StringBuilder();
-        foreach (var file in Directory.GetFiles(_app.LogDirectory))
+        foreach (var file in Directory.GetFiles(App.LogDirectory))
         {
             using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             using var reader = new StreamReader(stream);

@@ -4,38 +4,21 @@ using RetroIm.Im;
 namespace RetroIm.WebApi.Tests.Push;
 
 [TestFixture]
-public sealed class PushTests
+public sealed class PushTests : RetroAppTestBase
 {
-    private RetroAppFactory _app = null!;
-    private RetroApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public void StartApp()
-    {
-        _app = new RetroAppFactory();
-        _api = _app.CreateApiClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopApp()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task Changes_ArriveAsTypedEventsWithConsecutiveVersions()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync(), "Ann");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync(), "Ann");
         await using var socket = await RetroEvents.ConnectAsync(ann);
-        var version = (await _api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64();
+        var version = (await Api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64();
 
-        var topic = await _api.AddTopicAsync(ann, "Deploys are slow");
-        await _api.SendAsync(HttpMethod.Put, $"/api/retros/{ann.RetroId}/topics/{topic}", new { description = "20 min" }, ann.Token);
-        await _api.TopicActionAsync(ann, topic, "votes");
-        await _api.TopicActionAsync(ann, topic, "start");
-        await _api.TopicActionAsync(ann, topic, "done");
-        await _api.TopicActionAsync(ann, topic, "reopen");
+        var topic = await Api.AddTopicAsync(ann, "Deploys are slow");
+        await Api.SendAsync(HttpMethod.Put, $"/api/retros/{ann.RetroId}/topics/{topic}", new { description = "20 min" }, ann.Token);
+        await Api.TopicActionAsync(ann, topic, "votes");
+        await Api.TopicActionAsync(ann, topic, "start");
+        await Api.TopicActionAsync(ann, topic, "done");
+        await Api.TopicActionAsync(ann, topic, "reopen");
 
         var expected = new[] { "topic.created", "topic.updated", "vote.changed", "topic.started", "topic.done", "topic.reopened" };
         foreach (var type in expected)
@@ -51,19 +34,19 @@ public sealed class PushTests
             Assert.That(evt.GetProperty("activity").Str("type"), Is.EqualTo(type));
             Assert.That(evt.GetProperty("activity").Str("topicId"), Is.EqualTo(topic));
         }
-        Assert.That((await _api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64(), Is.EqualTo(version));
+        Assert.That((await Api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64(), Is.EqualTo(version));
     }
 
     [Test]
     public async Task Done_WithUpcomingTopics_PushesDoneThenStartedOfTheNext()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
-        var current = await _api.AddTopicAsync(ann, "Current");
-        var next = await _api.AddTopicAsync(ann, "Next");
-        await _api.TopicActionAsync(ann, current, "start");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
+        var current = await Api.AddTopicAsync(ann, "Current");
+        var next = await Api.AddTopicAsync(ann, "Next");
+        await Api.TopicActionAsync(ann, current, "start");
         await using var socket = await RetroEvents.ConnectAsync(ann);
 
-        await _api.TopicActionAsync(ann, current, "done");
+        await Api.TopicActionAsync(ann, current, "done");
 
         var done = await RetroEvents.NextChangeAsync(socket);
         var started = await RetroEvents.NextChangeAsync(socket);
@@ -75,13 +58,13 @@ public sealed class PushTests
     [Test]
     public async Task Start_WhileAnotherIsCurrent_PushesUpdatedThenStarted()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
-        var first = await _api.AddTopicAsync(ann, "First");
-        var second = await _api.AddTopicAsync(ann, "Second");
-        await _api.TopicActionAsync(ann, first, "start");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
+        var first = await Api.AddTopicAsync(ann, "First");
+        var second = await Api.AddTopicAsync(ann, "Second");
+        await Api.TopicActionAsync(ann, first, "start");
         await using var socket = await RetroEvents.ConnectAsync(ann);
 
-        await _api.TopicActionAsync(ann, second, "start");
+        await Api.TopicActionAsync(ann, second, "start");
 
         var updated = await RetroEvents.NextChangeAsync(socket);
         var started = await RetroEvents.NextChangeAsync(socket);
@@ -92,10 +75,10 @@ public sealed class PushTests
     [Test]
     public async Task Join_AnotherParticipant_IsPushedAsParticipantJoined()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync(), "Ann");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync(), "Ann");
         await using var socket = await RetroEvents.ConnectAsync(ann);
 
-        var bob = await _api.JoinAsync(ann.RetroId, "Bob");
+        var bob = await Api.JoinAsync(ann.RetroId, "Bob");
 
         var joined = await RetroEvents.NextOfTypeAsync(socket, "participant.joined", bob.Id);
         Assert.That(joined.GetProperty("participant").Str("name"), Is.EqualTo("Bob"));
@@ -107,14 +90,14 @@ public sealed class PushTests
     [Test]
     public async Task Presence_ParticipantConnectsAndLeaves_PushesOnlineThenOfflineWithoutVersion()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync(), "Ann");
-        var bob = await _api.JoinAsync(ann.RetroId, "Bob");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync(), "Ann");
+        var bob = await Api.JoinAsync(ann.RetroId, "Bob");
         await using var annSocket = await RetroEvents.ConnectAsync(ann);
-        var version = (await _api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64();
+        var version = (await Api.GetBoardAsync(ann.RetroId)).GetProperty("version").GetInt64();
 
         var bobSocket = await RetroEvents.ConnectAsync(bob);
         var online = await RetroEvents.NextOfTypeAsync(annSocket, "participant.online", bob.Id);
-        var board = await _api.GetBoardAsync(ann.RetroId);
+        var board = await Api.GetBoardAsync(ann.RetroId);
         await bobSocket.CloseAsync();
         await bobSocket.DisposeAsync();
         var offline = await RetroEvents.NextOfTypeAsync(annSocket, "participant.offline", bob.Id);
@@ -130,21 +113,21 @@ public sealed class PushTests
             Assert.That(board.GetProperty("participants").EnumerateArray().Single(p => p.Str("id") == bob.Id).GetProperty("online").GetBoolean(), Is.True);
             Assert.That(board.GetProperty("version").GetInt64(), Is.EqualTo(version), "presence is not a stored change");
         });
-        var after = await _api.GetBoardAsync(ann.RetroId);
+        var after = await Api.GetBoardAsync(ann.RetroId);
         Assert.That(after.GetProperty("participants").EnumerateArray().Single(p => p.Str("id") == bob.Id).GetProperty("online").GetBoolean(), Is.False);
     }
 
     [Test]
     public async Task Connect_NewUrlForAReconnect_Works()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync(), "Ann");
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync(), "Ann");
         await using (await RetroEvents.ConnectAsync(ann))
         {
         }
-        var url = (await _api.GetAsync($"/api/retros/{ann.RetroId}/connect", ann.Token)).Str("connectUrl");
+        var url = (await Api.GetAsync($"/api/retros/{ann.RetroId}/connect", ann.Token)).Str("connectUrl");
         await using var socket = await RetroEvents.ConnectAsync(ann with { ConnectUrl = url });
 
-        await _api.AddTopicAsync(ann, "After reconnect");
+        await Api.AddTopicAsync(ann, "After reconnect");
 
         Assert.That((await RetroEvents.NextChangeAsync(socket)).Str("type"), Is.EqualTo("topic.created"));
     }

@@ -1,29 +1,12 @@
 namespace RetroIm.WebApi.Tests.Retros;
 
 [TestFixture]
-public sealed class RetroApiTests
+public sealed class RetroApiTests : RetroAppTestBase
 {
-    private RetroAppFactory _app = null!;
-    private RetroApiClient _api = null!;
-
-    [OneTimeSetUp]
-    public void StartApp()
-    {
-        _app = new RetroAppFactory();
-        _api = _app.CreateApiClient();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopApp()
-    {
-        _api.Dispose();
-        await _app.DisposeAsync();
-    }
-
     [Test]
     public async Task CreateRetro_WithTitle_Returns201EmptyBoard()
     {
-        var response = await _api.PostAsync("/api/retros", new { title = "  Sprint 42  " });
+        var response = await Api.PostAsync("/api/retros", new { title = "  Sprint 42  " });
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Created), response.ToString());
         var board = response.Json;
@@ -47,7 +30,7 @@ public sealed class RetroApiTests
     [TestCase(null, TestName = "CreateRetro_MissingTitle_Returns400WithTitleError")]
     public async Task CreateRetro_InvalidTitle_Returns400WithTitleError(string? title)
     {
-        var response = await _api.PostAsync("/api/retros", new { title });
+        var response = await Api.PostAsync("/api/retros", new { title });
 
         ProblemAssert.Validation(response, "title");
     }
@@ -55,7 +38,7 @@ public sealed class RetroApiTests
     [Test]
     public async Task CreateRetro_TitleOver200_Returns400WithTitleError()
     {
-        var response = await _api.PostAsync("/api/retros", new { title = new string('x', 201) });
+        var response = await Api.PostAsync("/api/retros", new { title = new string('x', 201) });
 
         ProblemAssert.Validation(response, "title");
     }
@@ -64,7 +47,7 @@ public sealed class RetroApiTests
     public async Task CreateRetro_MalformedJson_Returns400Problem()
     {
         using var content = new StringContent("{\"title\":", System.Text.Encoding.UTF8, "application/json");
-        using var response = await _api.Http.PostAsync("/api/retros", content);
+        using var response = await Api.Http.PostAsync("/api/retros", content);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
@@ -74,7 +57,7 @@ public sealed class RetroApiTests
     [Test]
     public async Task GetRetro_UnknownId_Returns404Problem()
     {
-        var response = await _api.GetAsync("/api/retros/doesnotexist");
+        var response = await Api.GetAsync("/api/retros/doesnotexist");
 
         ProblemAssert.Problem(response, HttpStatusCode.NotFound, "retro_not_found");
     }
@@ -82,34 +65,34 @@ public sealed class RetroApiTests
     [Test]
     public async Task Join_WithName_Returns201ParticipantTokenAndConnectUrl()
     {
-        var retroId = await _api.CreateRetroAsync();
+        var retroId = await Api.CreateRetroAsync();
 
-        var response = await _api.PostAsync($"/api/retros/{retroId}/participants", new { name = "Ann" });
+        var response = await Api.PostAsync($"/api/retros/{retroId}/participants", new { name = "Ann" });
 
         Assert.That(response.Status, Is.EqualTo(HttpStatusCode.Created), response.ToString());
         Assert.Multiple(() =>
         {
             Assert.That(response.Str("participantId"), Does.Match("^[0-9A-Za-z]{10}$"));
             Assert.That(response.Str("token"), Does.Match("^[A-Za-z0-9_-]{43}$"), "32 random bytes, base64url");
-            Assert.That(response.Str("connectUrl"), Does.StartWith($"ws://127.0.0.1:{_app.Port}/ws?token="));
+            Assert.That(response.Str("connectUrl"), Does.StartWith($"ws://127.0.0.1:{App.Port}/ws?token="));
         });
     }
 
     [Test]
     public async Task Join_NameMissingOrOver60_Returns400WithNameError()
     {
-        var retroId = await _api.CreateRetroAsync();
+        var retroId = await Api.CreateRetroAsync();
 
-        ProblemAssert.Validation(await _api.PostAsync($"/api/retros/{retroId}/participants", new { name = "" }), "name");
-        ProblemAssert.Validation(await _api.PostAsync($"/api/retros/{retroId}/participants", new { name = new string('n', 61) }), "name");
-        var board = await _api.GetBoardAsync(retroId);
+        ProblemAssert.Validation(await Api.PostAsync($"/api/retros/{retroId}/participants", new { name = "" }), "name");
+        ProblemAssert.Validation(await Api.PostAsync($"/api/retros/{retroId}/participants", new { name = new string('n', 61) }), "name");
+        var board = await Api.GetBoardAsync(retroId);
         Assert.That(board.GetProperty("participants").GetArrayLength(), Is.Zero, "nothing written on a refused join");
     }
 
     [Test]
     public async Task Join_UnknownRetro_Returns404Problem()
     {
-        var response = await _api.PostAsync("/api/retros/doesnotexist/participants", new { name = "Ann" });
+        var response = await Api.PostAsync("/api/retros/doesnotexist/participants", new { name = "Ann" });
 
         ProblemAssert.Problem(response, HttpStatusCode.NotFound, "retro_not_found");
     }
@@ -117,11 +100,11 @@ public sealed class RetroApiTests
     [Test]
     public async Task GetRetro_WithBearer_ShowsMeAndParticipants()
     {
-        var retroId = await _api.CreateRetroAsync();
-        var ann = await _api.JoinAsync(retroId, "Ann");
-        await _api.JoinAsync(retroId, "Bob");
+        var retroId = await Api.CreateRetroAsync();
+        var ann = await Api.JoinAsync(retroId, "Ann");
+        await Api.JoinAsync(retroId, "Bob");
 
-        var board = await _api.GetBoardAsync(retroId, ann.Token);
+        var board = await Api.GetBoardAsync(retroId, ann.Token);
 
         var me = board.GetProperty("me");
         Assert.Multiple(() =>
@@ -139,10 +122,10 @@ public sealed class RetroApiTests
     [Test]
     public async Task GetRetro_BearerOfAnotherRetro_HasNoMe()
     {
-        var retroId = await _api.CreateRetroAsync();
-        var stranger = await _api.JoinAsync(await _api.CreateRetroAsync(), "Eve");
+        var retroId = await Api.CreateRetroAsync();
+        var stranger = await Api.JoinAsync(await Api.CreateRetroAsync(), "Eve");
 
-        var board = await _api.GetBoardAsync(retroId, stranger.Token);
+        var board = await Api.GetBoardAsync(retroId, stranger.Token);
 
         Assert.That(board.GetProperty("me").ValueKind, Is.EqualTo(JsonValueKind.Null));
     }
@@ -150,34 +133,34 @@ public sealed class RetroApiTests
     [Test]
     public async Task Connect_WithBearer_ReturnsFreshConnectUrl()
     {
-        var retroId = await _api.CreateRetroAsync();
-        var ann = await _api.JoinAsync(retroId);
+        var retroId = await Api.CreateRetroAsync();
+        var ann = await Api.JoinAsync(retroId);
 
-        var first = await _api.GetAsync($"/api/retros/{retroId}/connect", ann.Token);
-        var second = await _api.GetAsync($"/api/retros/{retroId}/connect", ann.Token);
+        var first = await Api.GetAsync($"/api/retros/{retroId}/connect", ann.Token);
+        var second = await Api.GetAsync($"/api/retros/{retroId}/connect", ann.Token);
 
         Assert.That(first.Status, Is.EqualTo(HttpStatusCode.OK), first.ToString());
-        Assert.That(first.Str("connectUrl"), Does.StartWith($"ws://127.0.0.1:{_app.Port}/ws?token="));
+        Assert.That(first.Str("connectUrl"), Does.StartWith($"ws://127.0.0.1:{App.Port}/ws?token="));
         Assert.That(second.Str("connectUrl"), Is.Not.EqualTo(first.Str("connectUrl")));
     }
 
     [Test]
     public async Task Connect_NoBearerWrongBearerOrOtherRetrosBearer_Returns401Problem()
     {
-        var retroId = await _api.CreateRetroAsync();
-        await _api.JoinAsync(retroId);
-        var stranger = await _api.JoinAsync(await _api.CreateRetroAsync(), "Eve");
+        var retroId = await Api.CreateRetroAsync();
+        await Api.JoinAsync(retroId);
+        var stranger = await Api.JoinAsync(await Api.CreateRetroAsync(), "Eve");
 
-        ProblemAssert.Problem(await _api.GetAsync($"/api/retros/{retroId}/connect"), HttpStatusCode.Unauthorized, "unauthorized");
-        ProblemAssert.Problem(await _api.GetAsync($"/api/retros/{retroId}/connect", "not-a-token"), HttpStatusCode.Unauthorized, "unauthorized");
-        ProblemAssert.Problem(await _api.GetAsync($"/api/retros/{retroId}/connect", stranger.Token), HttpStatusCode.Unauthorized, "unauthorized");
+        ProblemAssert.Problem(await Api.GetAsync($"/api/retros/{retroId}/connect"), HttpStatusCode.Unauthorized, "unauthorized");
+        ProblemAssert.Problem(await Api.GetAsync($"/api/retros/{retroId}/connect", "not-a-token"), HttpStatusCode.Unauthorized, "unauthorized");
+        ProblemAssert.Problem(await Api.GetAsync($"/api/retros/{retroId}/connect", stranger.Token), HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Test]
     public async Task Connect_UnknownRetro_Returns404Problem()
     {
-        var ann = await _api.JoinAsync(await _api.CreateRetroAsync());
+        var ann = await Api.JoinAsync(await Api.CreateRetroAsync());
 
-        ProblemAssert.Problem(await _api.GetAsync("/api/retros/doesnotexist/connect", ann.Token), HttpStatusCode.NotFound, "retro_not_found");
+        ProblemAssert.Problem(await Api.GetAsync("/api/retros/doesnotexist/connect", ann.Token), HttpStatusCode.NotFound, "retro_not_found");
     }
 }
