@@ -73,6 +73,19 @@ export interface RetroImConnectionOptions {
   backoff?: Partial<BackoffOptions>;
   /** Random source for the jitter (tests). Default Math.random. */
   random?: () => number;
+  /** Present the last position of every stream when reconnecting, so the node replays what was missed. Default true. */
+  recover?: boolean;
+  /** Acknowledge every direct message after its "message" handlers ran (see ack()). Default false. */
+  ack?: boolean;
+}
+
+/** A position in a message stream: "c:<clientId>" (direct messages) or "ch:<chan>" (a channel). */
+export interface StreamPosition {
+  stream: string;
+  /** Changes when the server lost the stream's sequence: offsets of another epoch cannot be compared. */
+  epoch: string;
+  /** 1, 2, 3… within the epoch. */
+  offset: number;
 }
 
 export interface Welcome {
@@ -94,6 +107,24 @@ export interface MessageEnvelope<T = unknown> {
   ts: number;
   /** The business payload. */
   data: T;
+  /** The message's position; absent on broadcasts. */
+  pos?: StreamPosition;
+}
+
+/** Sent after the replay of a reconnect that presented positions: what was replayed per stream. */
+export interface RecoveredEnvelope {
+  type: 'recovered';
+  streams: Array<StreamPosition & { replayed: number }>;
+}
+
+/** A stream could not be replayed: refetch the state it feeds. epoch/offset: its current position (null epoch when
+ *  unknown). reason: "expired" (gap beyond retention) | "epoch_changed" | "not_member" | "unavailable" | "invalid". */
+export interface RecoverFailedEnvelope {
+  type: 'recover_failed';
+  stream: string;
+  reason: string;
+  epoch: string | null;
+  offset: number;
 }
 
 export interface PongEnvelope {
@@ -112,7 +143,7 @@ export interface UnknownEnvelope {
   [key: string]: unknown;
 }
 
-export type Envelope = WelcomeEnvelope | MessageEnvelope | PongEnvelope | ErrorEnvelope | UnknownEnvelope;
+export type Envelope = WelcomeEnvelope | MessageEnvelope | PongEnvelope | ErrorEnvelope | RecoveredEnvelope | RecoverFailedEnvelope | UnknownEnvelope;
 
 export interface StateChangeInfo {
   previous: ConnectionStateName;
@@ -137,6 +168,8 @@ export interface RetroImEventMap {
   message: MessageEnvelope;
   pong: PongEnvelope;
   error: ErrorEnvelope;
+  recovered: RecoveredEnvelope;
+  recover_failed: RecoverFailedEnvelope;
   '*': Envelope;
 }
 
@@ -145,6 +178,14 @@ export declare class RetroImConnection {
   readonly state: ConnectionStateName;
   /** The last welcome, or null before the first. */
   readonly welcome: Welcome | null;
+  /** The last position seen per stream; presented on the next reconnect. A message at or below a seen position
+   *  (same epoch) is dropped, never emitted. */
+  readonly positions: StreamPosition[];
+  /** Forgets every position: the next connect replays nothing. */
+  forgetPositions(): void;
+  /** Sends {"type":"ack","stream","offset"} for a direct message (envelope or its pos), so a sender waiting with
+   *  receipt: true sees it in SendReceipt.Acked. Returns false when not open or not a direct message. */
+  ack(message: MessageEnvelope | StreamPosition): boolean;
   /** Connects and keeps the connection up until stop(); resolves with the first welcome of this session and rejects
    *  if the session ends first (stop(), kicked, or getConnectUrl threw with retry: false). */
   start(): Promise<Welcome>;
@@ -152,6 +193,9 @@ export declare class RetroImConnection {
   stop(): void;
   /** Sends a frame (objects are JSON-encoded, strings go verbatim). Returns false unless open. */
   send(frame: object | string): boolean;
+  /** Sends {"type":"event","event":name,"data":data} to the business; needs the right event.<name>
+   * (else an "error" envelope with code "forbidden" arrives). Returns false unless open. */
+  sendEvent(name: string, data?: unknown): boolean;
   on(type: 'state', handler: (state: ConnectionStateName, info: StateChangeInfo) => void): () => void;
   on(type: 'retry', handler: (info: RetryInfo) => void): () => void;
   on<K extends keyof RetroImEventMap>(type: K, handler: (envelope: RetroImEventMap[K]) => void): () => void;

@@ -5,6 +5,11 @@
 //   {"type":"welcome","clientId","connectionId","node"}   first frame on every connection
 //   {"type":"message","id","from","chan","ts","data"}     business messages
 //   {"type":"pong"} / {"type":"error","code","message"}
+//   {"type":"reconnect","afterMs"}                        the node drains: reconnect (elsewhere) after afterMs
+//   {"type":"recovered","streams":[{stream,epoch,offset,replayed}]} / {"type":"recover_failed","stream","reason","epoch","offset"}
+// Direct and channel messages carry "pos":{"stream","epoch","offset"}: the SDK remembers the last one per stream and
+// presents them when it reconnects (connect URL parameter recover=<base64url JSON>), so the node replays what was
+// missed, in order and once, before live messages (README "Delivery guarantees").
 // and the client sends {"type":"ping"}. Connect URLs carry single-use tokens, so every attempt asks for a new one.
 
 import { computeBackoffDelay, normalizeBackoff } from './backoff.js';
@@ -44,7 +49,12 @@ export class RetroImConnection {
   #connectTimer = null;
   #pingTimer = null;
   #pongTimer = null;
+  #moveTimer = null;
   #unwatchEnvironment = null;
+  #recover;
+  #autoAck;
+  /** stream → {epoch, offset} of the last message seen on it. */
+  #positions = new Map();
 
   /** @param {import('./retroim.js').RetroImConnectionOptions} options */
   constructor(options) {
@@ -62,6 +72,26 @@ export class RetroImConnection {
     this.#connectTimeoutMs = positive(options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 'connectTimeoutMs');
     this.#backoff = normalizeBackoff(options.backoff);
     this.#random = options.random ?? Math.random;
+    this.#recover = options.recover !== false;
+    this.#autoAck = options.ack === true;
+  }
+
+  /** Acknowledges a direct message ({"type":"ack","stream","offset"}), so a sender waiting for a receipt learns it
+   *  was delivered. Takes a message envelope or its pos. Returns false when not open or not a direct message. */
+  ack(messageOrPos) {
+    const pos = messageOrPos && messageOrPos.pos ? messageOrPos.pos : messageOrPos;
+    if (!pos || typeof pos.stream !== 'string' || !pos.stream.startsWith('c:') || !Number.isSafeInteger(pos.offset)) return false;
+    return this.send({ type: 'ack', stream: pos.stream, offset: pos.offset });
+  }
+
+  /** The last position seen per stream: [{stream, epoch, offset}], what the next reconnect presents. */
+  get positions() {
+    return [...this.#positions].map(([stream, p]) => ({ stream, epoch: p.epoch, offset: p.offset }));
+  }
+
+  /** Forgets every position (e.g. after the app refetched its whole state for another user). */
+  forgetPositions() {
+    this.#positions.clear();
   }
 
   /** "connecting" | "open" | "reconnecting" | "closed" */
@@ -109,6 +139,14 @@ export class RetroImConnection {
     return true;
   }
 
+  /** Sends a client event to the business: {"type":"event","event":name,"data":data}. The connect URL must grant
+   * event.<name> (else the server answers with an error frame, code "forbidden", and the socket stays open).
+   * Fire-and-forget: returns false when not open; nothing is queued for later. */
+  sendEvent(name, data = null) {
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('sendEvent: name must be a non-empty string');
+    return this.send({ type: 'event', event: name, data: data === undefined ? null : data });
+  }
+
   async #connect(session) {
     if (session !== this.#session) return;
     let url;
@@ -125,6 +163,7 @@ export class RetroImConnection {
       return;
     }
     if (session !== this.#session) return;
+    url = this.#withRecover(url);
 
     let ws;
     try {
@@ -165,8 +204,55 @@ export class RetroImConnection {
       const waiter = this.#startWaiter;
       if (waiter) waiter.resolve(this.#welcome);
     }
+    if (envelope.type === 'reconnect') this.#moveLater(ws, envelope.afterMs);
+    if (!this.#track(envelope)) return;
     this.#emitter.emit(envelope.type, envelope);
     this.#emitter.emit('*', envelope);
+    if (this.#autoAck && envelope.type === 'message') this.ack(envelope);
+  }
+
+  /** Appends the remembered positions to a connect URL (nothing on a first connect or with recover: false). */
+  #withRecover(url) {
+    if (!this.#recover || this.#positions.size === 0) return url;
+    return url + (url.includes('?') ? '&' : '?') + 'recover=' + base64Url(JSON.stringify(this.positions));
+  }
+
+  /** Keeps the positions up to date; false for a message already seen (dropped, never emitted). */
+  #track(envelope) {
+    const positions = this.#positions;
+    if (envelope.type === 'message') {
+      const pos = envelope.pos;
+      if (!pos || typeof pos.stream !== 'string' || typeof pos.epoch !== 'string' || !Number.isSafeInteger(pos.offset)) return true;
+      const last = positions.get(pos.stream);
+      if (last && last.epoch === pos.epoch && pos.offset <= last.offset) return false;
+      positions.set(pos.stream, { epoch: pos.epoch, offset: pos.offset });
+    } else if (envelope.type === 'recovered' && Array.isArray(envelope.streams)) {
+      for (const s of envelope.streams) {
+        if (s && typeof s.stream === 'string' && typeof s.epoch === 'string') positions.set(s.stream, { epoch: s.epoch, offset: s.offset });
+      }
+    } else if (envelope.type === 'recover_failed' && typeof envelope.stream === 'string') {
+      // Continue from the stream's current position (the app refetches its state); without one, stop presenting it.
+      if (typeof envelope.epoch === 'string') positions.set(envelope.stream, { epoch: envelope.epoch, offset: envelope.offset });
+      else positions.delete(envelope.stream);
+    }
+    return true;
+  }
+
+  /** The node is draining: {"type":"reconnect","afterMs":n} asks us to reconnect (to another node) in n ms, spread
+   *  so that its clients do not all arrive at once. Reconnect then, without backoff; the node closes with 1012 a
+   *  moment later anyway. */
+  #moveLater(ws, afterMs) {
+    const delayMs = Number.isFinite(afterMs) && afterMs > 0 ? Math.min(afterMs, 300000) : 0;
+    clearTimeout(this.#moveTimer);
+    this.#moveTimer = setTimeout(() => {
+      this.#moveTimer = null;
+      if (ws !== this.#ws) return;
+      const info = { code: CloseCodes.ServiceRestart, reason: 'server asked to reconnect' };
+      this.#releaseSocket(true, CloseCodes.Normal, 'reconnecting on request');
+      this.#setState(nextState(this.#state, 'lost'), info);
+      this.#emitter.emit('retry', { ...info, attempt: 0, delayMs: 0 });
+      this.#connect(this.#session);
+    }, delayMs);
   }
 
   #onClose(ws, code, reason) {
@@ -237,7 +323,8 @@ export class RetroImConnection {
     clearTimeout(this.#connectTimer);
     clearInterval(this.#pingTimer);
     clearTimeout(this.#pongTimer);
-    this.#connectTimer = this.#pingTimer = this.#pongTimer = null;
+    clearTimeout(this.#moveTimer);
+    this.#connectTimer = this.#pingTimer = this.#pongTimer = this.#moveTimer = null;
     const ws = this.#ws;
     this.#ws = null;
     if (!ws) return;
@@ -307,6 +394,13 @@ export function parseEnvelope(data) {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && typeof value.type === 'string'
     ? value
     : null;
+}
+
+function base64Url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function positive(value, name) {

@@ -5,7 +5,7 @@ import { RetroImConnection } from '/sdk/retroim.js';
 import { api } from './api.js';
 import { applyEvent, mergeActivity, parseRetroRef, withMyVote } from './board-state.js';
 import { h, syncChildren } from './dom.js';
-import { activityItem, emptyHint, participantItem, topicCard } from './render.js';
+import { activityItem, emptyHint, participantItem, topicCard, typingText } from './render.js';
 
 const app = document.getElementById('app');
 const indicator = document.querySelector('[data-testid="connection-state"]');
@@ -48,6 +48,9 @@ const store = {
 };
 
 // ---- shared bits ------------------------------------------------------------------------------------------------
+
+const TYPING_EVERY_MS = 2000; // how often the page says it is typing (the server's events are throttled by this)
+const TYPING_SHOWN_MS = 4000; // how long one typing event keeps "Ann is typing…" up
 
 const INDICATOR_TEXT = { connecting: 'connecting', open: 'live', reconnecting: 'reconnecting', closed: 'offline' };
 
@@ -157,6 +160,8 @@ class RetroView {
     this.cards = new Map(); // topicId → {key, el}
     this.activityEls = new Map();
     this.offs = [];
+    this.typers = new Map(); // participantId → {name, until}: who is adding a topic right now
+    this.typingTimer = null;
   }
 
   get token() {
@@ -175,6 +180,7 @@ class RetroView {
 
   dispose() {
     this.disposed = true;
+    clearTimeout(this.typingTimer);
     for (const off of this.offs) off();
     this.conn?.stop();
     testHook.conn = null;
@@ -246,6 +252,11 @@ class RetroView {
       conn.on('message', (envelope) => {
         if (!this.disposed && envelope.chan === `retro:${this.id}`) this.onEvent(envelope.data);
       }),
+      // The node could not replay what we missed (retention exceeded, or the server lost the stream): the board may
+      // lack changes that no event will bring, so fetch it (the refetch on "open" stays as the safety net).
+      conn.on('recover_failed', () => {
+        if (!this.disposed) this.refetch();
+      }),
     );
     showConnection('connecting');
     conn.start().catch(() => {});
@@ -253,6 +264,10 @@ class RetroView {
 
   onEvent(event) {
     if (!event || typeof event !== 'object') return;
+    if (event.type === 'participant.typing') {
+      this.showTyping(event.actor);
+      return;
+    }
     if (event.activity) {
       this.activity.items = mergeActivity(this.activity.items, [event.activity]);
       this.renderActivity();
@@ -515,7 +530,50 @@ class RetroView {
         title.focus();
       });
     });
-    this.addEl.replaceChildren(form);
+    this.typingEl = h('p', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing-indicator' });
+    this.watchTyping(title);
+    this.addEl.replaceChildren(form, this.typingEl);
+    this.renderTyping();
+  }
+
+  // -- "Ann is typing…": a client event while the title has focus and text, at most every 2 s --
+
+  watchTyping(title) {
+    let last = 0;
+    let timer = null;
+    const tell = () => {
+      if (this.disposed) {
+        clearInterval(timer);
+        return;
+      }
+      if (document.activeElement !== title || !title.value.trim() || Date.now() - last < TYPING_EVERY_MS) return;
+      if (this.conn?.sendEvent('typing', { field: 'topic-title' })) last = Date.now();
+    };
+    title.addEventListener('input', tell);
+    title.addEventListener('focus', () => {
+      tell();
+      clearInterval(timer);
+      timer = setInterval(tell, TYPING_EVERY_MS);
+    });
+    title.addEventListener('blur', () => clearInterval(timer));
+  }
+
+  showTyping(actor) {
+    if (!actor?.id || actor.id === this.creds?.participantId) return;
+    this.typers.set(String(actor.id), { name: actor.name, until: Date.now() + TYPING_SHOWN_MS });
+    this.renderTyping();
+  }
+
+  renderTyping() {
+    const now = Date.now();
+    for (const [id, t] of this.typers) if (t.until <= now) this.typers.delete(id);
+    if (this.typingEl) this.typingEl.textContent = typingText([...this.typers.values()].map((t) => t.name));
+    clearTimeout(this.typingTimer);
+    this.typingTimer = null;
+    if (this.typers.size > 0) {
+      const next = Math.min(...[...this.typers.values()].map((t) => t.until));
+      this.typingTimer = setTimeout(() => this.renderTyping(), Math.max(50, next - now));
+    }
   }
 
   renderActivity() {

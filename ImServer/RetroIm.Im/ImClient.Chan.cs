@@ -13,6 +13,9 @@ public sealed partial class ImClient
     /// </summary>
     /// <param name="chan">The channel (1–256 characters); it exists while it has members.</param>
     /// <param name="clientIds">The clients to add; members already in it are left as they are.</param>
+    /// <exception cref="InvalidOperationException">
+    /// A client is already in <see cref="ImHelperOptions.MaxChannelsPerClient"/> other channels; nobody is added.
+    /// </exception>
     public Task JoinChanAsync(string chan, params string[] clientIds)
         => JoinChanAsync(chan, (IEnumerable<string>)clientIds, CancellationToken.None);
 
@@ -77,11 +80,36 @@ public sealed partial class ImClient
         if (members.Count == 0) return;
         // Membership first, then tell the nodes: a client connecting meanwhile either reads the new membership when it
         // registers, or is already registered when the packet arrives, so it never misses the change.
+        if (kind == RelayPacketKind.Join) await EnsureChanLimitAsync(chan, members, cancellationToken).ConfigureAwait(false);
         if (kind == RelayPacketKind.Join) await _backplane.AddChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
         else await _backplane.RemoveChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
         // Wait for the nodes holding members to confirm their channel subscription, so a channel message sent right
         // after this call returns reaches the members that were connected when it was called.
         var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
         await PublishAwaitingReportsAsync(id, members, new RelayHeader(kind, To: members, Chan: chan), default, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses the join when a client would pass <see cref="ImHelperOptions.MaxChannelsPerClient"/>. Checked before
+    /// writing, not atomically with it: two joins racing for a client's last free slot may both pass, so the limit
+    /// can be overshot by the number of concurrent joins; relay nodes cap what they index regardless.
+    /// </summary>
+    private async Task EnsureChanLimitAsync(string chan, List<string> members, CancellationToken cancellationToken)
+    {
+        var limit = _options.MaxChannelsPerClient;
+        if (limit <= 0) return;
+        var lookups = new Task<IReadOnlyList<string>>[members.Count];
+        for (var i = 0; i < members.Count; i++) lookups[i] = _backplane.GetClientChansAsync(members[i], cancellationToken);
+        var chansOf = await Task.WhenAll(lookups).ConfigureAwait(false);
+        for (var i = 0; i < members.Count; i++)
+        {
+            var chans = chansOf[i];
+            if (chans.Count >= limit && !chans.Contains(chan))
+            {
+                throw new InvalidOperationException(
+                    $"Client '{members[i]}' is already in {chans.Count} channels, the limit (ImHelper:MaxChannelsPerClient = {limit}); " +
+                    $"it was not added to '{chan}', nor were the other clients of this call. Leave a channel first, or raise the limit.");
+            }
+        }
     }
 }

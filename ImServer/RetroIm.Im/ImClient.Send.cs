@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
 
 namespace RetroIm.Im;
@@ -9,6 +10,7 @@ public sealed partial class ImClient
     private readonly ConcurrentDictionary<string, PendingReceipt> _pendingReceipts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _receiptsGate = new(1, 1);
     private volatile bool _receiptsSubscribed;
+    private StreamRetention? _retention;
 
     /// <summary>
     /// Sends a message to clients — FreeIM's <c>SendMessage</c>. It reaches every connection of every receiver (all
@@ -24,7 +26,9 @@ public sealed partial class ImClient
     /// </param>
     /// <param name="receipt">
     /// True: wait until the nodes report which receivers' sockets the message was written to (at most
-    /// <see cref="ImHelperOptions.ReceiptTimeout"/>) and return that. False: return null once the publish is accepted.
+    /// <see cref="ImHelperOptions.ReceiptTimeout"/>) and return that, with the receivers that acknowledged it
+    /// (<see cref="SendReceipt.Acked"/>, waited for up to <see cref="ImHelperOptions.AckTimeout"/>). False: return null
+    /// once the publish is accepted.
     /// </param>
     /// <param name="cancellationToken">Cancels the publish or the wait for the receipt.</param>
     /// <returns>The receipt when <paramref name="receipt"/> is true, else null.</returns>
@@ -37,8 +41,7 @@ public sealed partial class ImClient
 
         if (!receipt)
         {
-            var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame);
-            await _backplane.PublishToClientsAsync(receivers, packet, cancellationToken).ConfigureAwait(false);
+            await WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame, Retention, ct), cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -58,8 +61,9 @@ public sealed partial class ImClient
         _pendingReceipts[id] = pending;
         try
         {
-            var packet = RelayPacket.Write(header with { Id = id, ReceiptTopic = ReceiptTopic }, body.Span);
-            var published = await _backplane.PublishToClientsAsync(receivers, packet, cancellationToken).ConfigureAwait(false);
+            var published = header.Kind == RelayPacketKind.Message
+                ? await _backplane.PublishMessageToClientsAsync(receivers, header with { Id = id, ReceiptTopic = ReceiptTopic }, body, Retention, cancellationToken).ConfigureAwait(false)
+                : await _backplane.PublishToClientsAsync(receivers, RelayPacket.Write(header with { Id = id, ReceiptTopic = ReceiptTopic }, body.Span), cancellationToken).ConfigureAwait(false);
             pending.Expect(published.NodeIds);
             try
             {
@@ -70,6 +74,17 @@ public sealed partial class ImClient
                 var late = pending.ToReceipt();
                 ImClientLog.ReceiptTimedOut(_logger, id, string.Join(",", late.SilentNodes), _options.ReceiptTimeout);
                 return late;
+            }
+            if (_options.AckTimeout > TimeSpan.Zero && header.Kind == RelayPacketKind.Message)
+            {
+                try
+                {
+                    await pending.AllAcked.WaitAsync(_options.AckTimeout, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Receivers that did not acknowledge in time are written, not acked.
+                }
             }
             return pending.ToReceipt();
         }
@@ -86,7 +101,8 @@ public sealed partial class ImClient
     /// <summary>
     /// Sends a message to every online member of a channel — FreeIM's <c>SendChanMessage</c>. Members receive
     /// <c>{"type":"message",…,"chan":chan,…}</c>; the message costs one publish per node that holds members.
-    /// Members that are offline do not get it later (pub/sub is at-most-once).
+    /// The message gets the next position of the channel's stream and is retained (<see cref="ImHelperOptions.HistorySize"/>,
+    /// <see cref="ImHelperOptions.HistoryTtl"/>), so a member that reconnects with its last position gets what it missed.
     /// </summary>
     /// <param name="senderClientId">Shown as <c>from</c>; null for a system message. The sender gets it too when it is a member.</param>
     /// <param name="chan">The channel.</param>
@@ -97,8 +113,7 @@ public sealed partial class ImClient
         if (senderClientId is not null) ValidateClientId(senderClientId, nameof(senderClientId));
         ValidateChan(chan);
         var (id, frame) = BuildFrame(senderClientId, chan, message);
-        var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, Chan: chan, Id: id), frame);
-        await _backplane.PublishAsync(ImTopics.Chan(chan), packet, cancellationToken).ConfigureAwait(false);
+        await WhileRedisWaitsAsync(ct => _backplane.PublishChanMessageAsync(chan, new RelayHeader(RelayPacketKind.Message, Chan: chan, Id: id), frame, Retention, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -111,8 +126,11 @@ public sealed partial class ImClient
     {
         var (id, frame) = BuildFrame(from: null, chan: null, message);
         var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, Id: id), frame);
-        await _backplane.PublishAsync(ImTopics.All, packet, cancellationToken).ConfigureAwait(false);
+        await WhileRedisWaitsAsync(ct => _backplane.PublishAsync(ImTopics.All, packet, ct), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The retention every positioned message is appended with.</summary>
+    private StreamRetention Retention => _retention ??= new StreamRetention(Math.Max(1, _options.HistorySize), _options.HistoryTtl > TimeSpan.Zero ? _options.HistoryTtl : StreamRetention.Default.MaxAge);
 
     /// <summary>Serialises the payload once and wraps it in the client frame every receiver gets unchanged.</summary>
     private (string Id, byte[] Frame) BuildFrame(string? from, string? chan, object? message)

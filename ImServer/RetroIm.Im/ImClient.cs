@@ -46,6 +46,7 @@ public sealed partial class ImClient : IAsyncDisposable
         _options = options ?? new ImHelperOptions();
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.TokenTtl, TimeSpan.Zero, "options.TokenTtl");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReceiptTimeout, TimeSpan.Zero, "options.ReceiptTimeout");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.RedisWaitTimeout, TimeSpan.Zero, "options.RedisWaitTimeout");
         ArgumentNullException.ThrowIfNull(_options.JsonSerializerOptions, "options.JsonSerializerOptions");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -67,14 +68,17 @@ public sealed partial class ImClient : IAsyncDisposable
     /// <returns>The WebSocket URL, ws:// or wss:// as the node advertises.</returns>
     /// <exception cref="ArgumentException">The client id is empty or longer than 256 characters.</exception>
     /// <exception cref="InvalidOperationException">No node is live (or none of <see cref="ImHelperOptions.Servers"/> is).</exception>
-    public async Task<string> PrevConnectServerAsync(string clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
+    public Task<string> PrevConnectServerAsync(string clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
+        => IssueConnectUrlAsync(clientId, clientMetaData, rights: null, cancellationToken);
+
+    private async Task<string> IssueConnectUrlAsync(string clientId, string? clientMetaData, IReadOnlyList<string>? rights, CancellationToken cancellationToken)
     {
         ValidateClientId(clientId);
-        var nodes = FilterServers(await _backplane.GetNodesAsync(cancellationToken).ConfigureAwait(false));
+        var nodes = SkipDraining(FilterServers(await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken).ConfigureAwait(false)));
         var node = NodeRouter.Pick(clientId, nodes, static n => n.Id);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
-        var ticket = new ConnectTicket(clientId, clientMetaData, node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        await _backplane.StoreTicketAsync(token, ticket, _options.TokenTtl, cancellationToken).ConfigureAwait(false);
+        var ticket = new ConnectTicket(clientId, clientMetaData, node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds(), rights);
+        await WhileRedisWaitsAsync(ct => _backplane.StoreTicketAsync(token, ticket, _options.TokenTtl, ct), cancellationToken).ConfigureAwait(false);
         ImClientLog.TicketIssued(_logger, clientId, node.Id);
         return $"{node.Url.TrimEnd('/')}/ws?token={token}";
     }
@@ -98,6 +102,7 @@ public sealed partial class ImClient : IAsyncDisposable
         await _disposing.CancelAsync().ConfigureAwait(false);
         await StopReceiptsAsync().ConfigureAwait(false);
         await StopEventsAsync().ConfigureAwait(false);
+        await StopClientEventsAsync().ConfigureAwait(false);
     }
 
     private IReadOnlyList<NodeInfo> FilterServers(IReadOnlyList<NodeInfo> live)
@@ -116,6 +121,26 @@ public sealed partial class ImClient : IAsyncDisposable
                 $"Live nodes: {(live.Count == 0 ? "none" : string.Join(", ", live.Select(n => $"{n.Id} ({n.Url})")))}.");
         }
         return allowed;
+    }
+
+    /// <summary>
+    /// Routes around draining nodes (they are handing their clients to the others); when every node drains, routing
+    /// over all of them is better than refusing to issue a URL.
+    /// </summary>
+    private static IReadOnlyList<NodeInfo> SkipDraining(IReadOnlyList<NodeInfo> nodes)
+    {
+        var draining = 0;
+        foreach (var node in nodes)
+        {
+            if (node.Draining) draining++;
+        }
+        if (draining == 0 || draining == nodes.Count) return nodes;
+        var routable = new List<NodeInfo>(nodes.Count - draining);
+        foreach (var node in nodes)
+        {
+            if (!node.Draining) routable.Add(node);
+        }
+        return routable;
     }
 
     private static bool IsListed(NodeInfo node, string[] servers)

@@ -24,4 +24,10 @@ internal static partial class ImClientLog
 
     [LoggerMessage(7, LogLevel.Debug, "Unsubscribing {Topic} while disposing failed")]
     public static partial void UnsubscribeFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Warning, "A handler of client event {EventName} ({EventId}) threw; the event stays unacknowledged and is delivered again after ImHelper:EventsClaimAfter")]
+    public static partial void ClientEventHandlerFailed(ILogger logger, string eventName, string eventId, Exception exception);
+
+    [LoggerMessage(41, LogLevel.Warning, "Reading client events failed; retrying")]
+    public static partial void ClientEventsReadFailed(ILogger logger, Exception exception);
 }

@@ -9,7 +9,7 @@ namespace RetroIm.Im;
 /// <see cref="ImHelperServiceCollectionExtensions.AddImHelper"/>. Code that can take an <see cref="ImClient"/> by
 /// dependency injection should prefer that.
 /// </summary>
-public static class ImHelper
+public static partial class ImHelper
 {
     private static volatile ImClient? s_instance;
 

@@ -29,6 +29,50 @@ public sealed class ImHelperOptions
     public TimeSpan ReceiptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The most channels one client may be a member of: <see cref="ImClient.JoinChanAsync(string, string[])"/> refuses
+    /// a join that would take a client past it. Default 100; zero: no limit. Relay nodes have their own
+    /// <c>ImServer:MaxChannelsPerClient</c>; keep theirs at least this.
+    /// </summary>
+    public int MaxChannelsPerClient { get; set; } = 100;
+
+    /// <summary>
+    /// How long connect URLs and sends wait for an unreachable Redis to come back before they throw. Default zero: fail
+    /// fast — the call throws <see cref="RetroIm.Redis.RedisConnectionException"/> at once (never hangs, never drops a
+    /// message silently). Only failures where the command never reached Redis (connection refused or timed out) are
+    /// retried, so a wait never sends a message twice.
+    /// </summary>
+    public TimeSpan RedisWaitTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// With <c>receipt: true</c>, how long a send waits, after the nodes reported the writes, for the written receivers
+    /// to acknowledge (<see cref="SendReceipt.Acked"/>). Default zero: acknowledgements that arrived by then are
+    /// reported, none is waited for (clients that never acknowledge would otherwise delay every receipt).
+    /// </summary>
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How many direct messages per client and messages per channel are kept for clients that reconnect (README
+    /// "Delivery guarantees"); with <see cref="HistoryTtl"/>, whichever is smaller. Default 1,000.
+    /// </summary>
+    public int HistorySize { get; set; } = 1000;
+
+    /// <summary>How long messages are kept for clients that reconnect; see <see cref="HistorySize"/>. Default 10 minutes.</summary>
+    public TimeSpan HistoryTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The Redis consumer group this application reads client events with (<see cref="ImClient.OnClientEvent(string, Func{ClientEvent, CancellationToken, Task})"/>).
+    /// Every instance of one application uses the same group, so each event is handled by one of them; two different
+    /// applications use different groups and each gets every event. Default "business".
+    /// </summary>
+    public string EventsGroup { get; set; } = "business";
+
+    /// <summary>
+    /// How long a client event may stay unacknowledged by the instance that read it before another instance takes it
+    /// over (XAUTOCLAIM): the instance died, or its handler hangs or threw. Default 30 s.
+    /// </summary>
+    public TimeSpan EventsClaimAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How message objects are turned into JSON (web defaults: camelCase properties). Not read from configuration;
     /// set it in code, before the first send.
     /// </summary>

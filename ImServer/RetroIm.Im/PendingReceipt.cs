@@ -12,7 +12,9 @@ internal sealed class PendingReceipt(string messageId, IReadOnlyList<string> rec
     private readonly Lock _gate = new();
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _acked = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _allAcked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HashSet<string>? _expected;
 
     public string MessageId { get; } = messageId;
@@ -20,10 +22,20 @@ internal sealed class PendingReceipt(string messageId, IReadOnlyList<string> rec
     /// <summary>Completes when every expected node has reported.</summary>
     public Task Completion => _complete.Task;
 
+    /// <summary>Completes when every node has reported and every written receiver has acknowledged.</summary>
+    public Task AllAcked => _allAcked.Task;
+
     public void Report(ReceiptReport report)
     {
         lock (_gate)
         {
+            if (report.Acked is { } acked)
+            {
+                // An acknowledgement, not the node's write report.
+                foreach (var clientId in acked) _acked.Add(clientId);
+                CompleteIfDone();
+                return;
+            }
             _reported.Add(report.Node);
             foreach (var clientId in report.Written) _written.Add(clientId);
             CompleteIfDone();
@@ -56,12 +68,19 @@ internal sealed class PendingReceipt(string messageId, IReadOnlyList<string> rec
                 }
                 silent.Sort(StringComparer.Ordinal);
             }
-            return new SendReceipt(MessageId, written, offline) { SilentNodes = silent };
+            var acked = new List<string>();
+            foreach (var clientId in receivers)
+            {
+                if (_acked.Contains(clientId)) acked.Add(clientId);
+            }
+            return new SendReceipt(MessageId, written, offline) { SilentNodes = silent, Acked = acked };
         }
     }
 
     private void CompleteIfDone()
     {
-        if (_expected is not null && _expected.IsSubsetOf(_reported)) _complete.TrySetResult();
+        if (_expected is null || !_expected.IsSubsetOf(_reported)) return;
+        _complete.TrySetResult();
+        if (_written.IsSubsetOf(_acked)) _allAcked.TrySetResult();
     }
 }

@@ -17,4 +17,11 @@ public sealed record SendReceipt(string MessageId, IReadOnlyList<string> Written
 {
     /// <summary>Nodes the message was published to that did not report in time (usually empty).</summary>
     public IReadOnlyList<string> SilentNodes { get; init; } = [];
+
+    /// <summary>
+    /// Receivers whose client acknowledged the message (<c>{"type":"ack","stream":"c:…","offset":N}</c>) before the
+    /// send returned: delivered to the application, not only written. Acknowledgements are optional for clients; see
+    /// <see cref="ImHelperOptions.AckTimeout"/> for how long a send waits for them.
+    /// </summary>
+    public IReadOnlyList<string> Acked { get; init; } = [];
 }

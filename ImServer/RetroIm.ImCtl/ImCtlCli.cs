@@ -27,6 +27,7 @@ internal static class ImCtlCli
             Redis,
         };
         NodeCommands.AddTo(root);
+        DrainCommand.AddTo(root);
         MessageCommands.AddTo(root);
         ChanCommands.AddTo(root);
         PresenceCommands.AddTo(root);

@@ -26,8 +26,9 @@ public static class ImRelayEndpointRouteBuilderExtensions
     }
 
     /// <summary>
-    /// Maps the node's health check: JSON <c>{status,node,url,backplane,reachable,registered,stopping,connections}</c>,
-    /// 200 when the backplane answers and the node is registered, 503 otherwise.
+    /// Maps the node's health check: JSON <c>{status,reason,node,url,backplane,reachable,registered,draining,stopping,connections}</c>,
+    /// 200 <c>healthy</c> when the backplane answers and the node is registered and takes connections; 503 otherwise
+    /// (<c>degraded</c> while Redis is unreachable, <c>draining</c>, <c>stopping</c>), with the reason.
     /// </summary>
     public static IEndpointConventionBuilder MapImRelayHealth(this IEndpointRouteBuilder endpoints, string pattern = "/health")
     {

@@ -59,4 +59,39 @@ public sealed class ImRelayOptions
 
     /// <summary>How long a graceful shutdown may take to close sockets (1012) and deregister the node.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Web pages allowed to connect, by their <c>Origin</c>: <c>https://app.example.com</c>, <c>https://*.example.com</c>
+    /// (any subdomain). Empty (or <c>*</c>): any origin. A handshake from a browser page not listed gets 403; requests
+    /// without an Origin header (non-browser clients) pass.
+    /// </summary>
+    public string[]? AllowedOrigins { get; set; }
+
+    /// <summary>Connect attempts per second per remote IP (IPv6: per /64), burst the same; over it → 429 with Retry-After. Zero: off.</summary>
+    public int ConnectsPerSecondPerIp { get; set; } = 50;
+
+    /// <summary>
+    /// Apply <see cref="ConnectsPerSecondPerIp"/> to loopback addresses too. Off by default: behind a proxy on the same
+    /// host every user comes from 127.0.0.1.
+    /// </summary>
+    public bool RateLimitLoopback { get; set; }
+
+    /// <summary>Frames per second a connection may send on average; over it (after <see cref="FrameBurst"/>) → close 1008 "rate limit". Zero: off.</summary>
+    public int FramesPerSecond { get; set; } = 50;
+
+    /// <summary>How many frames a connection may send at once before <see cref="FramesPerSecond"/> applies.</summary>
+    public int FrameBurst { get; set; } = 100;
+
+    /// <summary>
+    /// The most channels this node forwards to one client; further channels are not indexed here (and counted). Keep it
+    /// at least <c>ImHelper:MaxChannelsPerClient</c>, which refuses the join itself. Zero: no limit.
+    /// </summary>
+    public int MaxChannelsPerClient { get; set; } = 100;
+
+    /// <summary>
+    /// Over how long a drain (<c>imctl drain</c>) spreads its clients' reconnects: each gets
+    /// <c>{"type":"reconnect","afterMs":…}</c> with a random delay up to this, so the other nodes see no reconnect
+    /// storm. SIGTERM drains the same way within a quarter of <see cref="ShutdownTimeout"/>.
+    /// </summary>
+    public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -32,6 +32,7 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
         if (options.KeepAliveTimeout < TimeSpan.Zero) failures.Add("ImServer:KeepAliveTimeout must be zero (off) or positive.");
         if (options.MaxFrameBytes <= 0) failures.Add($"ImServer:MaxFrameBytes must be positive; got {options.MaxFrameBytes}.");
         if (options.SendQueueLimit <= 0) failures.Add($"ImServer:SendQueueLimit must be positive; got {options.SendQueueLimit}.");
+        ValidateLimits(failures, options);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -41,6 +42,19 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
             && (uri.Scheme == "ws" || uri.Scheme == "wss")
             && string.IsNullOrEmpty(uri.Query)
             && string.IsNullOrEmpty(uri.Fragment);
+    }
+
+    private static void ValidateLimits(List<string> failures, ImRelayOptions options)
+    {
+        foreach (var origin in options.AllowedOrigins ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(origin) || origin.Trim() == "*") continue;
+            if (!Hosting.OriginPattern.TryParse(origin, out _, out var error)) failures.Add($"ImServer:AllowedOrigins: {error}.");
+        }
+        if (options.ConnectsPerSecondPerIp < 0) failures.Add($"ImServer:ConnectsPerSecondPerIp must be zero (off) or positive; got {options.ConnectsPerSecondPerIp}.");
+        if (options.FramesPerSecond < 0) failures.Add($"ImServer:FramesPerSecond must be zero (off) or positive; got {options.FramesPerSecond}.");
+        if (options.FramesPerSecond > 0 && options.FrameBurst < 1) failures.Add($"ImServer:FrameBurst must be at least 1; got {options.FrameBurst}.");
+        if (options.MaxChannelsPerClient < 0) failures.Add($"ImServer:MaxChannelsPerClient must be zero (no limit) or positive; got {options.MaxChannelsPerClient}.");
     }
 
     private static void Positive(List<string> failures, string key, TimeSpan value)

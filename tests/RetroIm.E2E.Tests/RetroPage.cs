@@ -86,7 +86,9 @@ internal sealed partial class RetroPage : IAsyncDisposable
         await Page.GotoAsync("/");
         await Page.GetByTestId("create-title").FillAsync(title);
         await Page.GetByTestId("create-submit").ClickAsync();
-        await Page.WaitForURLAsync(RetroLink());
+        // A hash change is a same-document navigation; polling the URL is immune to the
+        // navigation-event race that WaitForURLAsync has with it.
+        await Expect(Page).ToHaveURLAsync(RetroLink());
         return RetroLink().Match(Page.Url).Groups["id"].Value;
     }
 

@@ -19,10 +19,11 @@ public sealed partial class ImConnection
                 var closeStatus = await ReceiveUntilClosedAsync(socket).ConfigureAwait(false);
                 lock (_gate) _socket = null;
                 socket.Dispose();
-                if (Volatile.Read(ref _closeRequested) == 1 || closeStatus == KickedCloseStatus || !_options.AutoReconnect) break;
+                var moved = Interlocked.Exchange(ref _moveRequested, 0) == 1;
+                if (Volatile.Read(ref _closeRequested) == 1 || closeStatus == KickedCloseStatus || (!_options.AutoReconnect && !moved)) break;
 
                 SetState(ImConnectionState.Reconnecting);
-                var next = await ReconnectAsync().ConfigureAwait(false);
+                var next = await ReconnectAsync(immediately: moved).ConfigureAwait(false);
                 if (next is null) break;
                 socket = next;
             }
@@ -35,13 +36,15 @@ public sealed partial class ImConnection
     }
 
     /// <summary>Attempts with exponential backoff and full jitter; null when closed meanwhile or out of attempts.</summary>
-    private async Task<ClientWebSocket?> ReconnectAsync()
+    private async Task<ClientWebSocket?> ReconnectAsync(bool immediately = false)
     {
         for (var attempt = 0; _options.MaxReconnectAttempts is not { } max || attempt < max; attempt++)
         {
             try
             {
-                await Task.Delay(BackoffDelay(attempt), _lifetime.Token).ConfigureAwait(false);
+                // A move the relay asked for was already spread out by its afterMs: no backoff on top.
+                var delay = immediately && attempt == 0 ? TimeSpan.Zero : BackoffDelay(attempt);
+                await Task.Delay(delay, _lifetime.Token).ConfigureAwait(false);
                 return await ConnectOnceAsync(_lifetime.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
@@ -73,7 +76,7 @@ public sealed partial class ImConnection
         {
             socket.Options.CollectHttpResponseDetails = true;
             _options.ConfigureWebSocket?.Invoke(socket.Options);
-            var url = await _connectUrlProvider(timeout.Token).ConfigureAwait(false);
+            var url = WithRecover(await _connectUrlProvider(timeout.Token).ConfigureAwait(false));
             try
             {
                 await socket.ConnectAsync(url, timeout.Token).ConfigureAwait(false);
@@ -144,7 +147,11 @@ public sealed partial class ImConnection
                 var envelope = ImEnvelope.TryParse(frame.AsSpan(0, length), _options.JsonSerializerOptions);
                 if (frame != buffer) ArrayPool<byte>.Shared.Return(frame);
                 if (envelope is null) RaiseError(new JsonException("The relay sent a frame that is not a JSON object with a string \"type\"."));
-                else Dispatch(envelope);
+                else
+                {
+                    if (envelope.Type == "reconnect") _ = MoveLaterAsync(socket, envelope, stop.Token);
+                    if (Track(envelope)) Dispatch(envelope);
+                }
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or TimeoutException)

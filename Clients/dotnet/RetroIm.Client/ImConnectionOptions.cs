@@ -21,6 +21,9 @@ public sealed class ImConnectionOptions
     /// <summary>Reconnect after the connection drops (never after a kick, close code 4001). Default true.</summary>
     public bool AutoReconnect { get; set; } = true;
 
+    /// <summary>Present the last position per stream on reconnect, so the relay replays what was missed. Default true.</summary>
+    public bool Recover { get; set; } = true;
+
     /// <summary>The first reconnect waits about this long; each failure doubles it, up to <see cref="MaxReconnectDelay"/>. Default 0.5 s.</summary>
     public TimeSpan InitialReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -23,7 +23,11 @@ public sealed class ImEnvelope
         Chan = StringOrNull(frame, "chan");
         Ts = frame.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out var ms) ? ms : null;
         Data = frame.TryGetProperty("data", out var data) ? data : default;
+        Position = Type == "message" && frame.TryGetProperty("pos", out var pos) ? ReadPosition(pos) : null;
     }
+
+    /// <summary>A message's position (<c>"pos"</c>); null for broadcasts and other frames.</summary>
+    public ImStreamPosition? Position { get; }
 
     /// <summary>The frame's <c>type</c>: <c>message</c>, <c>welcome</c>, <c>pong</c>, <c>error</c>, …</summary>
     public string Type { get; }
@@ -72,6 +76,17 @@ public sealed class ImEnvelope
         }
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String) return null;
         return new ImEnvelope(root, Encoding.UTF8.GetString(utf8), options);
+    }
+
+    /// <summary>Reads <c>{"stream","epoch","offset"}</c> from an object; null when a part is missing.</summary>
+    internal static ImStreamPosition? ReadPosition(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) return null;
+        var stream = StringOrNull(value, "stream");
+        var epoch = StringOrNull(value, "epoch");
+        if (stream is null || epoch is null) return null;
+        if (!value.TryGetProperty("offset", out var offset) || offset.ValueKind != JsonValueKind.Number || !offset.TryGetInt64(out var n)) return null;
+        return new ImStreamPosition(stream, epoch, n);
     }
 
     private static string? StringOrNull(JsonElement frame, string name)

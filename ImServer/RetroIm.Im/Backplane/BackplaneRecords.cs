@@ -1,7 +1,10 @@
 namespace RetroIm.Im.Backplane;
 
 /// <summary>What a connect token grants: who connects, with what metadata, and on which node.</summary>
-public sealed record ConnectTicket(string ClientId, string? Metadata, string NodeId, long IssuedAtMs);
+/// <param name="Rights">What the connection may do by itself (see <see cref="Rights.ImRights"/>); null: nothing but receive.</param>
+public sealed record ConnectTicket(string ClientId, string? Metadata, string NodeId, long IssuedAtMs,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<string>? Rights = null);
 
 public enum TicketStatus
 {
@@ -24,7 +27,9 @@ public sealed record TicketRedeemResult(TicketStatus Status, ConnectTicket? Tick
 /// <param name="Url">Public base URL clients connect to, ws:// or wss://, without the /ws path.</param>
 /// <param name="Connections">Connections held at the last heartbeat.</param>
 /// <param name="StartedAtMs">Unix milliseconds when the node started.</param>
-public sealed record NodeInfo(string Id, string Url, long Connections, long StartedAtMs);
+/// <param name="Draining">True while the node drains (<c>imctl drain</c>, shutdown): it keeps its connections
+/// registered but new clients are routed to other nodes.</param>
+public sealed record NodeInfo(string Id, string Url, long Connections, long StartedAtMs, bool Draining = false);
 
 /// <summary>One WebSocket connection of a client on a node.</summary>
 public sealed record ConnectionRegistration(string NodeId, string ClientId, string ConnectionId, string? Metadata);

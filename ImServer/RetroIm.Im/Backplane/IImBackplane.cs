@@ -1,3 +1,5 @@
+using RetroIm.Im.Protocol;
+
 namespace RetroIm.Im.Backplane;
 
 /// <summary>
@@ -100,6 +102,56 @@ public interface IImBackplane : IAsyncDisposable
     Task SubscribeAsync(string topic, BackplaneHandler handler, CancellationToken cancellationToken = default);
 
     Task UnsubscribeAsync(string topic, CancellationToken cancellationToken = default);
+
+    // ---- client events (a stream the business reads through consumer groups, at least once) ----
+
+    /// <summary>
+    /// Appends a client event to the stream (<c>im:clientevents</c>, trimmed to about 10,000 entries) and returns its
+    /// id; <see cref="ClientEvent.Id"/> of the argument is ignored.
+    /// </summary>
+    Task<string> AppendClientEventAsync(ClientEvent clientEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads up to <paramref name="count"/> events no consumer of <paramref name="group"/> has been given yet, waiting
+    /// at most <paramref name="wait"/> for one (empty when none came). Each becomes pending for
+    /// <paramref name="consumer"/> until acknowledged. A group that does not exist is created at the start of the
+    /// stream, so it sees every retained event.
+    /// </summary>
+    Task<IReadOnlyList<ClientEvent>> ReadClientEventsAsync(string group, string consumer, int count, TimeSpan wait, CancellationToken cancellationToken = default);
+
+    /// <summary>Acknowledges events of <paramref name="group"/> (they are never delivered again). Returns how many were pending.</summary>
+    Task<long> AckClientEventsAsync(string group, IReadOnlyList<string> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes over up to <paramref name="count"/> events pending in <paramref name="group"/> for at least
+    /// <paramref name="minIdle"/> (their consumer died or is stuck) and returns them, oldest first; they become pending
+    /// for <paramref name="consumer"/>. Pending events already trimmed from the stream are dropped.
+    /// </summary>
+    Task<IReadOnlyList<ClientEvent>> ClaimClientEventsAsync(string group, string consumer, TimeSpan minIdle, int count, CancellationToken cancellationToken = default);
+
+    // ---- positioned streams (README "Delivery guarantees") ----------------------------------
+
+    /// <summary>
+    /// As <see cref="PublishToClientsAsync"/> for a message frame, and in the same atomic step appends the frame to the
+    /// stream of every client in <paramref name="clientIds"/> (online or not; they must be distinct) under its next
+    /// offset. The published packet is <paramref name="header"/> with <see cref="RelayHeader.Epochs"/> and
+    /// <see cref="RelayHeader.Offsets"/> aligned with <paramref name="clientIds"/>, then <c>\n</c>, then
+    /// <paramref name="frame"/> unchanged: the receiving node splices each receiver's position into its copy.
+    /// </summary>
+    Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends <paramref name="frame"/> to the channel's stream and publishes <paramref name="header"/> (with the
+    /// position) and the frame on <see cref="ImTopics.Chan"/>, in one atomic step. Returns the position.
+    /// </summary>
+    Task<StreamPosition> PublishChanMessageAsync(string chan, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the entries of <paramref name="stream"/> (see <see cref="ImStreams"/>) after <paramref name="afterOffset"/>
+    /// in <paramref name="epoch"/>, all of them or none: a gap beyond the retention is
+    /// <see cref="StreamReadStatus.Expired"/>, another epoch <see cref="StreamReadStatus.EpochChanged"/>.
+    /// </summary>
+    Task<StreamReadResult> ReadStreamAsync(string stream, string epoch, long afterOffset, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Receives one published payload; see <see cref="IImBackplane.SubscribeAsync"/>.</summary>

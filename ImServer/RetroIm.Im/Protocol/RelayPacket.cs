@@ -18,6 +18,18 @@ public enum RelayPacketKind
 
     /// <summary>Close every local connection of the clients in <c>to</c> (ForceOffline).</summary>
     [JsonStringEnumMemberName("kick")] Kick,
+
+    /// <summary>Add the rights in the body (a JSON array of strings) to every local connection of the clients in <c>to</c>.</summary>
+    [JsonStringEnumMemberName("grant")] Grant,
+
+    /// <summary>Remove the rights in the body (a JSON array of strings) from every local connection of the clients in <c>to</c>.</summary>
+    [JsonStringEnumMemberName("revoke")] Revoke,
+
+    /// <summary>
+    /// Sent to one node's inbox (<c>imctl drain</c>): stop taking new connections and ask every local client to
+    /// reconnect elsewhere with a jittered delay (see ImServer:DrainWindow).
+    /// </summary>
+    [JsonStringEnumMemberName("drain")] Drain,
 }
 
 /// <summary>The header of a relay packet.</summary>
@@ -26,21 +38,30 @@ public enum RelayPacketKind
 /// <param name="Chan">The channel, for channel messages, join and leave.</param>
 /// <param name="Id">Message id, echoed in receipts.</param>
 /// <param name="ReceiptTopic">When set, the node publishes a <see cref="ReceiptReport"/> there after writing.</param>
+/// <param name="Epochs">Positioned messages: the stream epochs, aligned with <c>to</c> (one for a channel).</param>
+/// <param name="Offsets">Positioned messages: the stream offsets, aligned with <see cref="Epochs"/>.</param>
 public sealed record RelayHeader(
     [property: JsonPropertyName("k")] RelayPacketKind Kind,
     [property: JsonPropertyName("to"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? To = null,
     [property: JsonPropertyName("chan"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Chan = null,
     [property: JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id = null,
-    [property: JsonPropertyName("rt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReceiptTopic = null);
+    [property: JsonPropertyName("rt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReceiptTopic = null,
+    [property: JsonPropertyName("pe"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Epochs = null,
+    [property: JsonPropertyName("po"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<long>? Offsets = null);
 
 /// <summary>A node's report of which addressed clients it wrote a message to.</summary>
 /// <param name="Id">The message id.</param>
 /// <param name="Node">The reporting node.</param>
 /// <param name="Written">Addressed clients with at least one local connection the frame was written to.</param>
+/// <param name="Acked">
+/// Set only on an acknowledgement report: the client that acknowledged the message (<c>{"type":"ack",…}</c>). Such a
+/// report says nothing about writes and does not count as the node's report.
+/// </param>
 public sealed record ReceiptReport(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("node")] string Node,
-    [property: JsonPropertyName("written")] IReadOnlyList<string> Written);
+    [property: JsonPropertyName("written")] IReadOnlyList<string> Written,
+    [property: JsonPropertyName("acked"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Acked = null);
 
 /// <summary>
 /// A packet on a node, channel or broadcast topic: one line of JSON header, a <c>\n</c>, then the body (for

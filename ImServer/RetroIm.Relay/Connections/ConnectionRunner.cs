@@ -5,6 +5,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
+using RetroIm.Im.Rights;
+using RetroIm.Relay.Commands;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
 
@@ -21,14 +23,23 @@ internal sealed class ConnectionRunner(
     IOptions<ImRelayOptions> options,
     TimeProvider time,
     RelayMetrics metrics,
+    ClientCommandHandler commands,
+    StreamRecovery recovery,
     ILogger<RelayConnection> logger)
 {
-    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken)
+    /// <param name="recover">The connect URL's <c>recover</c> parameter, when the client presents positions (see <see cref="StreamRecovery"/>).</param>
+    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken, string? recover = null)
     {
         var nodeId = node.Id ?? throw new InvalidOperationException("The relay node has not started.");
         var registration = new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
         var settings = options.Value;
         var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger);
+        connection.Rights = ClientRightSet.From(ticket.Rights);
+        connection.Commands = commands;
+        connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
+        // Before registration, so no live message can overtake the replay.
+        var positions = recovery.Prepare(connection, recover, settings.SendQueueLimit, out var refused);
+        if (refused is not null) connection.TrySend(new OutFrame(refused));
         tracker.Enter();
         metrics.Connected();
         try
@@ -46,6 +57,7 @@ internal sealed class ConnectionRunner(
             // A drain that began while this connection registered has not seen it: close it like the others.
             if (node.Stopping) connection.Close(ImCloseCodes.ServiceRestart, "server restart");
             RelayLog.Connected(logger, connection.ConnectionId, connection.ClientId);
+            if (positions is not null) recovery.RunInBackground(connection, positions, cancellationToken);
             await connection.RunAsync(ClientFrames.Welcome(ticket.ClientId, connection.ConnectionId, nodeId), cancellationToken);
         }
         finally

@@ -25,6 +25,12 @@ internal sealed partial class RelayConnection
                 await DrainUntilCloseAsync(cancellationToken);
                 return;
             }
+            if (!TakeFrameToken())
+            {
+                if (Close(ImCloseCodes.PolicyViolation, "rate limit")) _metrics.LimitExceeded("frame_rate");
+                await DrainUntilCloseAsync(cancellationToken);
+                return;
+            }
             if (head.MessageType == WebSocketMessageType.Binary)
             {
                 Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
@@ -64,11 +70,12 @@ internal sealed partial class RelayConnection
                 complete = result.EndOfMessage;
                 if (length > _maxFrameBytes)
                 {
-                    Close(ImCloseCodes.MessageTooBig, $"frame larger than {_maxFrameBytes} bytes");
+                    if (Close(ImCloseCodes.MessageTooBig, $"frame larger than {_maxFrameBytes} bytes")) _metrics.LimitExceeded("frame_size");
                     return false;
                 }
             }
             Handle(buffer.AsSpan(0, length));
+            await RunPendingCommandAsync(cancellationToken);
             return true;
         }
         finally
@@ -89,7 +96,11 @@ internal sealed partial class RelayConnection
             RelayLog.BadClientFrame(_logger, ConnectionId, error);
             TrySend(new OutFrame(ClientFrames.Error(ImErrorCodes.BadJson, error ?? "malformed frame")));
         }
-        else
+        else if (type == "ack")
+        {
+            HandleAck(frame);
+        }
+        else if (!TryTakeCommand(type, frame))
         {
             RelayLog.BadClientFrame(_logger, ConnectionId, "unknown type");
             TrySend(new OutFrame(ClientFrames.Error(ImErrorCodes.UnknownType, $"unknown frame type \"{type}\"")));

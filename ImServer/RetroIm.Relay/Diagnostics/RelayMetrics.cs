@@ -16,6 +16,9 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _messagesOut;
     private readonly Counter<long> _queueDrops;
+    private readonly Counter<long> _forbidden;
+    private readonly Counter<long> _clientEvents;
+    private readonly Counter<long> _limitsExceeded;
 
     public RelayMetrics(IMeterFactory meterFactory)
     {
@@ -25,6 +28,10 @@ internal sealed class RelayMetrics
         _refusals = meter.CreateCounter<long>("retroim.relay.refusals", "{request}", "Connect requests refused, by reason");
         _messagesOut = meter.CreateCounter<long>("retroim.relay.messages_out", "{frame}", "Frames written to client sockets");
         _queueDrops = meter.CreateCounter<long>("retroim.relay.queue_drops", "{connection}", "Connections closed as slow consumers");
+        _forbidden = meter.CreateCounter<long>("retroim.relay.forbidden", "{frame}", "Client frames refused for lack of a right, by kind: event, join, leave, publish");
+        _clientEvents = meter.CreateCounter<long>("retroim.relay.client_events", "{event}", "Client events appended to the business's stream");
+        _limitsExceeded = meter.CreateCounter<long>("retroim.relay.limits_exceeded", "{event}",
+            "Over-limit events, by limit: connect_rate, frame_rate, frame_size, channels");
     }
 
     public void Connected()
@@ -40,4 +47,12 @@ internal sealed class RelayMetrics
     public void MessageOut() => _messagesOut.Add(1);
 
     public void QueueDrop() => _queueDrops.Add(1);
+
+    /// <summary>A client frame of <paramref name="kind"/> (event, join, leave, publish) was refused: no right.</summary>
+    public void Forbidden(string kind) => _forbidden.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void ClientEvent() => _clientEvents.Add(1);
+
+    /// <summary>A client went over <paramref name="limit"/> (connect_rate, frame_rate, frame_size or channels).</summary>
+    public void LimitExceeded(string limit) => _limitsExceeded.Add(1, new KeyValuePair<string, object?>("limit", limit));
 }

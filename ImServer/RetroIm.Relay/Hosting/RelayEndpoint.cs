@@ -18,6 +18,8 @@ internal sealed class RelayEndpoint(
     ConnectionRunner runner,
     IOptions<ImRelayOptions> options,
     RelayMetrics metrics,
+    OriginPolicy origins,
+    ConnectRateLimiter connectLimiter,
     ILogger<RelayEndpoint> logger)
 {
     // Tokens are 22+ base64url characters; anything huge is not one and is not worth a backplane round trip.
@@ -25,6 +27,19 @@ internal sealed class RelayEndpoint(
 
     public async Task HandleAsync(HttpContext context)
     {
+        // Before anything that costs: a client hammering /ws (guessing tokens, reconnecting in a loop) stops here.
+        if (!connectLimiter.TryAcquire(context.Connection.RemoteIpAddress, out var retryAfter))
+        {
+            metrics.LimitExceeded("connect_rate");
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await RefuseAsync(context, StatusCodes.Status429TooManyRequests, "connect_rate", "too many connects from this address, retry later");
+            return;
+        }
+        if (!origins.IsAllowed(context.Request.Headers.Origin.ToString()))
+        {
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "origin", "origin not allowed");
+            return;
+        }
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest, "not_websocket", "expected a WebSocket upgrade");
@@ -33,7 +48,7 @@ internal sealed class RelayEndpoint(
         if (!node.Accepting || node.Id is not { } nodeId)
         {
             await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable",
-                node.Stopping ? "node is shutting down, reconnect with a fresh URL" : "node is starting");
+                node.Stopping || node.Draining ? "node is draining or shutting down, reconnect with a fresh URL" : "node is starting");
             return;
         }
         var token = context.Request.Query["token"].ToString();
@@ -64,7 +79,7 @@ internal sealed class RelayEndpoint(
         {
             case TicketStatus.Ok when redeemed.Ticket is { } ticket:
                 var socket = await context.WebSockets.AcceptWebSocketAsync(AcceptContext(options.Value));
-                await runner.RunAsync(socket, ticket, context.RequestAborted);
+                await runner.RunAsync(socket, ticket, context.RequestAborted, context.Request.Query["recover"].ToString());
                 return;
             case TicketStatus.WrongNode:
                 await RefuseWrongNodeAsync(context, redeemed.OwnerNodeId, TokenHint(token));

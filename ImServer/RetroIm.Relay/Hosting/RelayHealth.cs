@@ -5,8 +5,10 @@ using RetroIm.Relay.Routing;
 namespace RetroIm.Relay.Hosting;
 
 /// <summary>
-/// /health: 200 when the backplane answers a ping, the last heartbeat registered the node and it is not shutting
-/// down; 503 otherwise. The body says which part failed.
+/// /health: 200 <c>healthy</c> when the backplane answers a ping, the last heartbeat registered the node and it takes
+/// new connections. Otherwise 503 with the status and a reason: <c>degraded</c> while the backplane is unreachable or
+/// the node unregistered (open sockets stay up, and it recovers by itself once Redis is back), <c>draining</c> while it
+/// hands its clients to other nodes, <c>stopping</c> during shutdown.
 /// </summary>
 internal sealed class RelayHealth(RelayNode node, IImBackplane backplane, LocalIndex index)
 {
@@ -14,34 +16,49 @@ internal sealed class RelayHealth(RelayNode node, IImBackplane backplane, LocalI
 
     public async Task HandleAsync(HttpContext context)
     {
-        var reachable = await PingAsync(context.RequestAborted);
-        var healthy = reachable && node.Registered && !node.Stopping;
+        var (reachable, error) = await PingAsync(context.RequestAborted);
+        var (status, reason) = Assess(reachable, error);
         var report = new RelayHealthReport(
-            healthy ? "healthy" : "unhealthy",
+            status,
+            reason,
             node.Id,
             node.Url,
             backplane.Kind,
             reachable,
             node.Registered,
+            node.Draining,
             node.Stopping,
             index.ConnectionCount);
-        context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.StatusCode = status == "healthy" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(report, RelayJsonContext.Default.RelayHealthReport, cancellationToken: context.RequestAborted);
     }
 
-    private async Task<bool> PingAsync(CancellationToken cancellationToken)
+    private (string Status, string? Reason) Assess(bool reachable, string? error)
+    {
+        if (node.Stopping) return ("stopping", "the node is shutting down");
+        if (node.Draining) return ("draining", "the node is moving its clients to other nodes and takes no new connections");
+        if (!reachable) return ("degraded", $"the {backplane.Kind} backplane is unreachable ({error}); open connections stay up, new ones are refused until it is back");
+        if (!node.Registered) return ("degraded", "the node's last heartbeat did not reach the backplane; it retries every heartbeat");
+        return ("healthy", null);
+    }
+
+    private async Task<(bool Reachable, string? Error)> PingAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(PingTimeout);
         try
         {
             await backplane.PingAsync(timeout.Token);
-            return true;
+            return (true, null);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return (false, $"no answer to PING within {PingTimeout.TotalSeconds:0} s");
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (false, e.Message);
         }
     }
 }

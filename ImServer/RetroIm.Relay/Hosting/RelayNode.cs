@@ -12,6 +12,8 @@ internal sealed class RelayNode
     private volatile bool _everRegistered;
     private volatile bool _stopping;
     private volatile bool _deregistered;
+    private volatile bool _draining;
+    private int _drainStarted;
 
     /// <summary>The node id; null until the node has started.</summary>
     public string? Id => _id;
@@ -32,8 +34,22 @@ internal sealed class RelayNode
     /// <summary>True once RemoveNodeAsync ran: the backplane holds none of this node's connections any more.</summary>
     public bool Deregistered => _deregistered;
 
-    /// <summary>Connections are accepted once the node is known to the backplane and until shutdown.</summary>
-    public bool Accepting => _id is not null && _everRegistered && !_stopping;
+    /// <summary>True from the moment a drain (or shutdown) asked the clients to move: routing skips this node.</summary>
+    public bool Draining => _draining;
+
+    /// <summary>Connections are accepted once the node is known to the backplane and until a drain or shutdown.</summary>
+    public bool Accepting => _id is not null && _everRegistered && !_stopping && !_draining;
+
+    /// <summary>What the heartbeat registers: identity, load, and whether new clients should be routed here.</summary>
+    public Im.Backplane.NodeInfo ToInfo(long connections) => new(_id!, _url!, connections, StartedAtMs, _draining);
+
+    /// <summary>True when this call started the drain.</summary>
+    public bool BeginDraining()
+    {
+        if (Interlocked.Exchange(ref _drainStarted, 1) == 1) return false;
+        _draining = true;
+        return true;
+    }
 
     public void SetIdentity(string id, string url, long startedAtMs)
     {

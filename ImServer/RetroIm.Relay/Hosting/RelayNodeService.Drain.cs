@@ -1,4 +1,3 @@
-using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
 
 namespace RetroIm.Relay.Hosting;
@@ -6,19 +5,28 @@ namespace RetroIm.Relay.Hosting;
 internal sealed partial class RelayNodeService
 {
     /// <summary>
-    /// Closes every socket with 1012 (clients reconnect, with a fresh URL, to another node), waits up to half of
-    /// ShutdownTimeout for the handshakes and presence removals, aborts what is left, then removes the node.
+    /// SIGTERM: the same jittered move as <c>imctl drain</c>, squeezed into a quarter of ShutdownTimeout (at most
+    /// DrainWindow); then waits, within half of ShutdownTimeout, for the close handshakes and presence removals,
+    /// aborts what is left, and removes the node.
     /// </summary>
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        var budget = options.Value.ShutdownTimeout;
+        var settings = options.Value;
+        var budget = settings.ShutdownTimeout;
         var started = time.GetTimestamp();
-        var connections = index.GetAllConnections();
-        RelayLog.Draining(logger, connections.Length);
+        RelayLog.Draining(logger, index.ConnectionCount);
         var idle = tracker.WhenIdleAsync();
-        foreach (var connection in connections) connection.Close(ImCloseCodes.ServiceRestart, "server restart");
+        var window = settings.DrainWindow < budget / 4 ? settings.DrainWindow : budget / 4;
+        try
+        {
+            await drain.DrainAsync(window, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
 
-        if (!await WaitAsync(idle, budget / 2, cancellationToken))
+        var closing = budget / 2 - time.GetElapsedTime(started);
+        if (!await WaitAsync(idle, closing > TimeSpan.FromSeconds(1) ? closing : TimeSpan.FromSeconds(1), cancellationToken))
         {
             var left = index.GetAllConnections();
             RelayLog.DrainAborting(logger, left.Length);

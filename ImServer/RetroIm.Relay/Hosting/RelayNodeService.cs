@@ -25,6 +25,7 @@ internal sealed partial class RelayNodeService(
     RelayPresence presence,
     LocalIndex index,
     ConnectionTracker tracker,
+    RelayDrain drain,
     IOptions<ImRelayOptions> options,
     TimeProvider time,
     IServiceProvider services,
@@ -130,7 +131,7 @@ internal sealed partial class RelayNodeService(
     {
         try
         {
-            var info = new NodeInfo(node.Id!, node.Url!, index.ConnectionCount, node.StartedAtMs);
+            var info = node.ToInfo(index.ConnectionCount);
             var isNew = await backplane.HeartbeatNodeAsync(info, options.Value.NodeTtl, cancellationToken);
             var wasRegistered = node.EverRegistered;
             node.HeartbeatSucceeded();

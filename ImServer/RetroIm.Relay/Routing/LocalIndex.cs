@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Options;
 using RetroIm.Relay.Connections;
+using RetroIm.Relay.Diagnostics;
 
 namespace RetroIm.Relay.Routing;
 
@@ -12,8 +14,9 @@ namespace RetroIm.Relay.Routing;
 /// last local member; the caller hands them to <see cref="ChanSubscriptions"/>. Readers get immutable arrays, so a
 /// fan-out holds the lock only to fetch one.
 /// </remarks>
-internal sealed class LocalIndex
+internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics metrics)
 {
+    private readonly int _maxChansPerClient = options.Value.MaxChannelsPerClient;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LocalClient> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LocalChan> _chans = new(StringComparer.Ordinal);
@@ -160,6 +163,13 @@ internal sealed class LocalIndex
 
     private void AddMemberLocked(LocalClient client, string chan, List<string> changed)
     {
+        // ImServer:MaxChannelsPerClient: a client past it (ImHelper refuses such joins; this guards a node against a
+        // misconfigured or hostile business side) gets no more channels forwarded here.
+        if (_maxChansPerClient > 0 && client.Chans.Count >= _maxChansPerClient && !client.Chans.Contains(chan))
+        {
+            metrics.LimitExceeded("channels");
+            return;
+        }
         if (!client.Chans.Add(chan)) return;
         if (!_chans.TryGetValue(chan, out var local))
         {

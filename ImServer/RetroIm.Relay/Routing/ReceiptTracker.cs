@@ -13,6 +13,7 @@ internal sealed class ReceiptTracker
     private readonly string _node;
     private readonly IReadOnlyList<string> _clientIds;
     private readonly bool[] _written;
+    private readonly int[] _acked;
     private readonly Action<ReceiptReport> _publish;
     // Starts at one so the report cannot go out while writes are still being queued; Seal releases it.
     private int _pending = 1;
@@ -23,6 +24,7 @@ internal sealed class ReceiptTracker
         _node = node;
         _clientIds = clientIds;
         _written = new bool[clientIds.Count];
+        _acked = new int[clientIds.Count];
         _publish = publish;
     }
 
@@ -33,6 +35,16 @@ internal sealed class ReceiptTracker
     {
         if (written) Volatile.Write(ref _written[slot], true);
         if (Interlocked.Decrement(ref _pending) == 0) Report();
+    }
+
+    /// <summary>
+    /// The client at <paramref name="slot"/> acknowledged the message: reported at once, in a report of its own, once
+    /// per client however many of its connections acknowledge.
+    /// </summary>
+    public void Acked(int slot)
+    {
+        if (Interlocked.Exchange(ref _acked[slot], 1) == 1) return;
+        _publish(new ReceiptReport(_id, _node, [], [_clientIds[slot]]));
     }
 
     /// <summary>Call after every write was queued.</summary>

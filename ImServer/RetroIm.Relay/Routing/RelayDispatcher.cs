@@ -14,20 +14,22 @@ namespace RetroIm.Relay.Routing;
 /// holds members of. It runs on the backplane's dispatch loop, so it only queues: every socket write happens on that
 /// connection's own send loop, and receipts are published off the loop.
 /// </summary>
-internal sealed class RelayDispatcher
+internal sealed partial class RelayDispatcher
 {
     private const string ChanTopicPrefix = "im:chan:";
 
     private readonly IImBackplane _backplane;
     private readonly LocalIndex _index;
     private readonly RelayNode _node;
+    private readonly RelayDrain _drain;
     private readonly ILogger<RelayDispatcher> _logger;
 
-    public RelayDispatcher(IImBackplane backplane, LocalIndex index, RelayNode node, ILogger<RelayDispatcher> logger)
+    public RelayDispatcher(IImBackplane backplane, LocalIndex index, RelayNode node, RelayDrain drain, ILogger<RelayDispatcher> logger)
     {
         _backplane = backplane;
         _index = index;
         _node = node;
+        _drain = drain;
         _logger = logger;
         Handler = OnPacket;
         Subscriptions = new ChanSubscriptions(backplane, index, Handler, logger);
@@ -59,6 +61,14 @@ internal sealed class RelayDispatcher
                 case RelayPacketKind.Kick:
                     Kick(topic, header);
                     break;
+                case RelayPacketKind.Grant:
+                case RelayPacketKind.Revoke:
+                    ChangeRights(topic, header, body);
+                    break;
+                case RelayPacketKind.Drain:
+                    RelayDrainLog.DrainRequested(_logger);
+                    _drain.Request();
+                    break;
                 default:
                     RelayLog.BadPacket(_logger, topic, "unknown kind");
                     break;
@@ -78,13 +88,25 @@ internal sealed class RelayDispatcher
             RelayLog.BadPacket(_logger, topic, "message without a body");
             return;
         }
-        // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
-        var frame = body.ToArray();
+        var positioned = header.Epochs is { } epochs && header.Offsets is { } offsets && epochs.Count == offsets.Count
+            && body.Span.StartsWith(FramePositions.MessagePrefix);
         if (header.To is { } to)
         {
-            SendToClients(to, frame, header);
+            if (positioned && header.Epochs!.Count == to.Count) SendPositionedToClients(to, body.Span, header);
+            else SendToClients(to, body.ToArray(), header);
             return;
         }
+        if (positioned && header.Epochs!.Count == 1 && topic != ImTopics.All && (header.Chan ?? ChanOf(topic)) is { } positionedChan)
+        {
+            // A channel message has one position for every member: splice once, share the copy.
+            var stream = ImStreams.Chan(positionedChan);
+            var offset = header.Offsets![0];
+            var spliced = new OutFrame(FramePositions.Splice(body.Span, stream, header.Epochs[0], offset));
+            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, offset);
+            return;
+        }
+        // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
+        var frame = body.ToArray();
         RelayConnection[] connections;
         if (topic == ImTopics.All)
         {
@@ -114,6 +136,33 @@ internal sealed class RelayDispatcher
             {
                 receipt?.Expect();
                 if (!connection.TrySend(new OutFrame(frame, receipt, slot))) receipt?.Complete(slot, false);
+            }
+        }
+        receipt?.Seal();
+    }
+
+    /// <summary>
+    /// A direct message with a position per receiver (<see cref="RelayHeader.Epochs"/>/<see cref="RelayHeader.Offsets"/>
+    /// aligned with <c>to</c>): the shared frame has no position, so each receiver held here gets one spliced copy
+    /// (<see cref="FramePositions"/>), shared by all its connections; receivers not held here cost nothing.
+    /// </summary>
+    private void SendPositionedToClients(IReadOnlyList<string> to, ReadOnlySpan<byte> body, RelayHeader header)
+    {
+        var receipt = header.ReceiptTopic is { } receiptTopic && header.Id is { } id
+            ? new ReceiptTracker(id, _node.Id ?? "", to, report => PublishReceipt(receiptTopic, report))
+            : null;
+        var epochs = header.Epochs!;
+        var offsets = header.Offsets!;
+        for (var slot = 0; slot < to.Count; slot++)
+        {
+            var connections = _index.GetClientConnections(to[slot]);
+            if (connections.Length == 0) continue;
+            var stream = ImStreams.Client(to[slot]);
+            var frame = FramePositions.Splice(body, stream, epochs[slot], offsets[slot]);
+            foreach (var connection in connections)
+            {
+                receipt?.Expect();
+                if (!connection.TrySendPositioned(new OutFrame(frame, receipt, slot), stream, offsets[slot])) receipt?.Complete(slot, false);
             }
         }
         receipt?.Seal();

@@ -37,7 +37,12 @@ internal static class HealthApi
         var nodes = reachable ? await CountNodesAsync(logger, im, timeout.Token) : 0;
 
         var healthy = sqlite && reachable;
-        var report = new HealthReport(healthy ? "healthy" : "unhealthy", sqlite, new BackplaneHealth(backplane.Kind, reachable), nodes);
+        // Without SQLite nothing works; without the backplane the API works but pushes and connect URLs fail until
+        // Redis is back (ImHelper reconnects by itself), so that is "degraded".
+        var (status, reason) = !sqlite ? ("unhealthy", "the SQLite database does not answer")
+            : !reachable ? ("degraded", $"the {backplane.Kind} backplane is unreachable: pushes and connect URLs fail until it is back")
+            : ("healthy", (string?)null);
+        var report = new HealthReport(status, reason, sqlite, new BackplaneHealth(backplane.Kind, reachable), nodes);
         return TypedResults.Json(report, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -1,7 +1,8 @@
 namespace RetroIm.WebApi.Health;
 
 /// <summary>
-/// <c>{"status":"healthy"|"unhealthy","sqlite":true,"backplane":{"kind":"redis"|"memory","reachable":true},"nodes":2}</c>;
-/// unhealthy (503) when SQLite or the backplane fails. Zero live nodes keeps 200 (the API works; connecting does not).
+/// <c>{"status":"healthy"|"degraded"|"unhealthy","reason":null|"…","sqlite":true,"backplane":{"kind":"redis"|"memory","reachable":true},"nodes":2}</c>;
+/// 503 <c>unhealthy</c> when SQLite fails, 503 <c>degraded</c> while the backplane (Redis) is unreachable (it recovers by
+/// itself). Zero live nodes keeps 200 (the API works; connecting does not).
 /// </summary>
-internal sealed record HealthReport(string Status, bool Sqlite, BackplaneHealth Backplane, int Nodes);
+internal sealed record HealthReport(string Status, string? Reason, bool Sqlite, BackplaneHealth Backplane, int Nodes);

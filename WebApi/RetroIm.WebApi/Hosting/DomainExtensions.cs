@@ -3,6 +3,7 @@ using RetroIm.WebApi.Presence;
 using RetroIm.WebApi.Push;
 using RetroIm.WebApi.Retros;
 using RetroIm.WebApi.Topics;
+using RetroIm.WebApi.Typing;
 using RetroIm.WebApi.Writes;
 
 namespace RetroIm.WebApi.Hosting;
@@ -19,6 +20,7 @@ internal static class DomainExtensions
         builder.Services.AddSingleton<TopicCommands>();
         builder.Services.AddSingleton<ActivityReader>();
         builder.Services.AddHostedService<PresenceService>();
+        builder.Services.AddHostedService<TypingService>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, RetroJsonContext.Default));
         return builder;
     }

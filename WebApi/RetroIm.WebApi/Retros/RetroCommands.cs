@@ -3,6 +3,7 @@ using RetroIm.Im;
 using RetroIm.WebApi.Data;
 using RetroIm.WebApi.Hosting;
 using RetroIm.WebApi.Push;
+using RetroIm.WebApi.Typing;
 using RetroIm.WebApi.Writes;
 
 namespace RetroIm.WebApi.Retros;
@@ -83,7 +84,8 @@ internal sealed class RetroCommands(RetroDb db, RetroWriter writer, RetroBoardRe
     {
         // Joining again is harmless and heals membership lost with an embedded (in-memory) relay's restart.
         await im.JoinChanAsync(RetroChannels.For(retroId), participantId);
-        // The retro id rides along as the connection's metadata, so presence events name the retro.
-        return await im.PrevConnectServerAsync(participantId, retroId, ct);
+        // The retro id rides along as the connection's metadata, so presence events name the retro. The page may send
+        // exactly one kind of client event: typing (see TypingService).
+        return await im.PrevConnectServerAsync(participantId, retroId, [TypingEvents.Right], ct);
     }
 }

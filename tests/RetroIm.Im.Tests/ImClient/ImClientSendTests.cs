@@ -43,8 +43,9 @@ public sealed class ImClientSendTests
         Assert.That(result, Is.Null);
         var packet = await _n1.NextPacketAsync();
         var id = packet.Header.Id!;
-        Assert.That(packet.Header, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, To: packet.Header.To, Id: id)));
+        Assert.That(packet.Header with { Epochs = null, Offsets = null }, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, To: packet.Header.To, Id: id)));
         Assert.That(packet.Header.To, Is.EqualTo(new[] { "a" }));
+        Assert.That(packet.Header.Offsets, Is.EqualTo(new long[] { 1 }), "the receiver's position, aligned with To");
         Assert.That(id, Does.Match("^[0-9a-f]{32}$"));
         Assert.That(packet.BodyText, Is.EqualTo(
             $$$"""{"type":"message","id":"{{{id}}}","from":"x","chan":null,"ts":{{{StartMs}}},"data":{"text":"hi","count":2}}"""));
@@ -240,7 +241,8 @@ public sealed class ImClientSendTests
 
         Assert.That(received, Has.Count.EqualTo(1));
         var (h, frame) = received[0];
-        Assert.That(h, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, Chan: "room:1", Id: h.Id)));
+        Assert.That(h with { Epochs = null, Offsets = null }, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, Chan: "room:1", Id: h.Id)));
+        Assert.That(h.Offsets, Is.EqualTo(new long[] { 1 }), "the channel stream's position");
         Assert.That(frame, Is.EqualTo($$$"""{"type":"message","id":"{{{h.Id}}}","from":"x","chan":"room:1","ts":{{{StartMs}}},"data":{"v":1}}"""));
     }
 

@@ -31,6 +31,7 @@ public sealed partial class RedisBackplane : IImBackplane
     public async ValueTask DisposeAsync()
     {
         await _subscriber.DisposeAsync().ConfigureAwait(false);
+        await DisposeClientEventReadersAsync().ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -14,12 +14,15 @@ namespace RetroIm.Im.Backplane;
 /// P im:chans                   SET     channels with at least one member
 /// P im:chanmembers:{chan}      SET     clientIds (membership survives reconnects; only LeaveChan removes it)
 /// P im:clientchans:{clientId}  SET     channels the client is a member of
+/// P im:seq:{stream}            HASH    e = epoch, s = last offset, n / t = retention (entries / ms); PX 24 h or TTL
+/// P im:hist:{stream}           STREAM  retained frames (o = offset, f = frame without pos); PX = retention age
 /// </code>
+/// A stream is <c>c:{clientId}</c> or <c>ch:{chan}</c> (<see cref="ImStreams"/>).
 /// Pub/sub channels are P + an <see cref="ImTopics"/> name: <c>im:node:{nodeId}</c>, <c>im:chan:{chan}</c>,
 /// <c>im:all</c>, <c>im:events</c>, <c>im:receipts:{helperId}</c>. Key names never start with <c>im:node:</c> or
 /// <c>im:chan:</c>, so no key can share its name with a channel, whatever the ids contain.
 /// Only channel membership outlives presence: with every node gone, nothing but <c>im:chans</c>,
-/// <c>im:chanmembers:*</c> and <c>im:clientchans:*</c> (and unexpired tickets) remains.
+/// <c>im:chanmembers:*</c> and <c>im:clientchans:*</c> (and unexpired tickets and message streams, which expire) remains.
 /// </summary>
 internal sealed class RedisKeys
 {
@@ -35,6 +38,8 @@ internal sealed class RedisKeys
         Chans = prefix + "im:chans";
         ChanMembersPrefix = prefix + "im:chanmembers:";
         ClientChansPrefix = prefix + "im:clientchans:";
+        SeqPrefix = prefix + "im:seq:";
+        HistPrefix = prefix + "im:hist:";
         Events = Topic(ImTopics.Events);
         NodeTopicPrefix = Topic(ImTopics.Node(""));
     }
@@ -58,6 +63,10 @@ internal sealed class RedisKeys
     public string ChanMembersPrefix { get; }
 
     public string ClientChansPrefix { get; }
+
+    public string SeqPrefix { get; }
+
+    public string HistPrefix { get; }
 
     /// <summary>The prefixed <see cref="ImTopics.Events"/> channel.</summary>
     public string Events { get; }

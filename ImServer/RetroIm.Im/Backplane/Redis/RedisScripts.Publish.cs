@@ -27,4 +27,98 @@ internal static partial class RedisScripts
         for _, node in ipairs(nodes) do redis.call('PUBLISH', ARGV[2] .. node, ARGV[3]) end
         return {nodes, offline}
         """);
+
+    /// <summary>
+    /// Defines <c>append(stream, frame)</c> → epoch, offset: the next offset of the stream (a new sequence gets the
+    /// fresh epoch and an emptied history), the frame appended to the history, the history trimmed to the retention.
+    /// Reads ARGV[1] seq key prefix, [2] history key prefix, [3] max entries, [4] max age ms, [5] fresh epoch.
+    /// </summary>
+    private const string AppendFunction = """
+        local seqPrefix, histPrefix, maxLen, maxAge, freshEpoch = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+        -- The sequence outlives the history, so a client idle for longer than the retention still resumes in its epoch.
+        local seqTtl = math.max(maxAge, 86400000)
+        local function append(stream, frame)
+          local seqKey, histKey = seqPrefix .. stream, histPrefix .. stream
+          local offset = redis.call('HINCRBY', seqKey, 's', 1)
+          local epoch = redis.call('HGET', seqKey, 'e')
+          if offset == 1 or not epoch then
+            -- A new (or lost and restarted) sequence: entries of an older epoch must never be served under this one.
+            epoch = freshEpoch
+            redis.call('DEL', histKey)
+          end
+          redis.call('HSET', seqKey, 'e', epoch, 'n', maxLen, 't', maxAge)
+          redis.call('PEXPIRE', seqKey, seqTtl)
+          redis.call('XADD', histKey, 'MAXLEN', '~', maxLen, '*', 'o', offset, 'f', frame)
+          redis.call('XTRIM', histKey, 'MINID', '~', now - maxAge)
+          redis.call('PEXPIRE', histKey, maxAge)
+          return epoch, offset
+        end
+
+        """;
+
+    /// <summary>
+    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, [8] header JSON
+    /// without its closing brace, [9] frame, [10…] distinct clientIds. Appends the frame to every client's stream, then
+    /// publishes header + positions + frame once to every node holding any of them; returns {nodeIds, offline clientIds}.
+    /// </summary>
+    public static readonly LuaScript PublishMessageToClients = ClockScript(AppendFunction + """
+        local frame = ARGV[9]
+        local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
+        for i = 10, #ARGV do
+          local client = ARGV[i]
+          local epoch, offset = append('c:' .. client, frame)
+          epochs[#epochs + 1] = '"' .. epoch .. '"'
+          offsets[#offsets + 1] = string.format('%d', offset)
+          local held = redis.call('HKEYS', ARGV[6] .. client)
+          if #held == 0 then offline[#offline + 1] = client end
+          for _, node in ipairs(held) do
+            if not seenNodes[node] then
+              seenNodes[node] = true
+              nodes[#nodes + 1] = node
+            end
+          end
+        end
+        local packet = ARGV[8] .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
+        for _, node in ipairs(nodes) do redis.call('PUBLISH', ARGV[7] .. node, packet) end
+        return {nodes, offline}
+        """);
+
+    /// <summary>
+    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] channel topic, [7] stream, [8] header JSON without its closing
+    /// brace, [9] frame. Appends and publishes; returns {epoch, offset}.
+    /// </summary>
+    public static readonly LuaScript PublishChanMessage = ClockScript(AppendFunction + """
+        local epoch, offset = append(ARGV[7], ARGV[9])
+        redis.call('PUBLISH', ARGV[6], ARGV[8] .. ',"pe":["' .. epoch .. '"],"po":[' .. string.format('%d', offset) .. ']}\n' .. ARGV[9])
+        return {epoch, offset}
+        """);
+
+    /// <summary>
+    /// ARGV: [1] seq key, [2] history key, [3] epoch, [4] after offset. Returns {status, epoch, last offset,
+    /// {offset, frame, …} oldest first}; status "ok", "epoch" (another or no sequence) or "expired" (a missed entry was
+    /// trimmed, or is beyond the count or age retention).
+    /// </summary>
+    public static readonly LuaScript ReadStream = ClockScript("""
+        local seq = redis.call('HMGET', ARGV[1], 'e', 's', 'n', 't')
+        local epoch, last, after = seq[1], tonumber(seq[2] or '0'), tonumber(ARGV[4])
+        if not epoch then return {'epoch', '', 0, {}} end
+        if epoch ~= ARGV[3] or after > last or after < 0 then return {'epoch', epoch, last, {}} end
+        if after == last then return {'ok', epoch, last, {}} end
+        local missed = last - after
+        if missed > tonumber(seq[3]) then return {'expired', epoch, last, {}} end
+        local oldest = now - tonumber(seq[4])
+        local newest = redis.call('XREVRANGE', ARGV[2], '+', '-', 'COUNT', missed)
+        if #newest < missed then return {'expired', epoch, last, {}} end
+        local out = {}
+        for i = #newest, 1, -1 do
+          local entry = newest[i]
+          local ms = tonumber(string.match(entry[1], '^(%d+)'))
+          local fields = entry[2]
+          local offset = tonumber(fields[2])
+          if i == #newest and (offset ~= after + 1 or ms < oldest) then return {'expired', epoch, last, {}} end
+          out[#out + 1] = fields[2]
+          out[#out + 1] = fields[4]
+        end
+        return {'ok', epoch, last, out}
+        """);
 }

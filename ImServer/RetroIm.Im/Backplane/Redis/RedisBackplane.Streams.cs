@@ -1,0 +1,92 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text.Json;
+using RetroIm.Im.Protocol;
+using RetroIm.Redis;
+
+namespace RetroIm.Im.Backplane;
+
+public sealed partial class RedisBackplane
+{
+    private const int StreamArgs = 5;
+
+    public async Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientIds);
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(retention);
+        if (clientIds.Count == 0) return new ClientsPublishResult([], []);
+        var args = new RedisArg[StreamArgs + 4 + clientIds.Count];
+        FillStreamArgs(args, retention);
+        args[5] = _keys.ClientPrefix;
+        args[6] = _keys.NodeTopicPrefix;
+        args[7] = OpenHeader(header);
+        args[8] = frame;
+        for (var i = 0; i < clientIds.Count; i++) args[9 + i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
+        var reply = await _client.EvalAsync(RedisScripts.PublishMessageToClients, [], args, cancellationToken).ConfigureAwait(false);
+        var offline = reply.Items[1].Items;
+        var offlineIds = new List<string>(offline.Count);
+        for (var i = 0; i < offline.Count; i++) offlineIds.Add(offline[i].AsString()!);
+        return new ClientsPublishResult(SortedStrings(reply.Items[0]), offlineIds);
+    }
+
+    public async Task<StreamPosition> PublishChanMessageAsync(string chan, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chan);
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(retention);
+        var args = new RedisArg[StreamArgs + 4];
+        FillStreamArgs(args, retention);
+        args[5] = _keys.Topic(ImTopics.Chan(chan));
+        args[6] = ImStreams.Chan(chan);
+        args[7] = OpenHeader(header);
+        args[8] = frame;
+        var reply = await _client.EvalAsync(RedisScripts.PublishChanMessage, [], args, cancellationToken).ConfigureAwait(false);
+        return new StreamPosition(reply.Items[0].AsString()!, reply.Items[1].AsInt64());
+    }
+
+    public async Task<StreamReadResult> ReadStreamAsync(string stream, string epoch, long afterOffset, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(epoch);
+        RedisArg[] args = [_keys.SeqPrefix + stream, _keys.HistPrefix + stream, epoch, afterOffset];
+        var reply = await _client.EvalAsync(RedisScripts.ReadStream, [], args, cancellationToken).ConfigureAwait(false);
+        var status = reply.Items[0].AsString() switch
+        {
+            "ok" => StreamReadStatus.Ok,
+            "expired" => StreamReadStatus.Expired,
+            _ => StreamReadStatus.EpochChanged,
+        };
+        var current = reply.Items[1].AsString();
+        var flat = reply.Items[3].Items;
+        var entries = new StreamEntry[flat.Count / 2];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = new StreamEntry(long.Parse(flat[2 * i].AsString()!, System.Globalization.CultureInfo.InvariantCulture), flat[2 * i + 1].AsBytes()!);
+        }
+        return new StreamReadResult(status, string.IsNullOrEmpty(current) ? null : current, reply.Items[2].AsInt64(), entries);
+    }
+
+    private void FillStreamArgs(RedisArg[] args, StreamRetention retention)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
+        args[0] = _keys.SeqPrefix;
+        args[1] = _keys.HistPrefix;
+        args[2] = retention.MaxLength;
+        args[3] = TtlMs(retention.MaxAge);
+        args[4] = NewEpoch();
+    }
+
+    /// <summary>The header's JSON without its closing brace, so the script can add the positions it assigns.</summary>
+    private static byte[] OpenHeader(RelayHeader header)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(header with { Epochs = null, Offsets = null }, ImJsonContext.Default.RelayHeader);
+        return json.AsSpan(0, json.Length - 1).ToArray();
+    }
+
+    /// <summary>
+    /// A candidate epoch for a sequence the script may have to create: random, so a sequence Redis lost restarts under
+    /// an epoch no client has seen. Base64url, so the script can quote it in JSON as it is.
+    /// </summary>
+    internal static string NewEpoch() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(9));
+}

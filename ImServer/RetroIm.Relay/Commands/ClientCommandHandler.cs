@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using RetroIm.Im;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Connections;
+using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Routing;
+
+namespace RetroIm.Relay.Commands;
+
+/// <summary>
+/// Carries out what a client asked for over its socket, once its rights allowed it: events go to the client-event
+/// stream, joins and leaves take the same membership path as <c>ImClient.JoinChanAsync</c>, publishes go to the channel
+/// with <c>from</c> = the client. Returns the frame to answer with.
+/// </summary>
+internal sealed class ClientCommandHandler(
+    IImBackplane backplane,
+    LocalIndex index,
+    RelayDispatcher dispatcher,
+    RelayMetrics metrics,
+    TimeProvider time,
+    ILogger<ClientCommandHandler> logger)
+{
+    public async Task<byte[]?> ExecuteAsync(RelayConnection connection, ClientCommand command, CancellationToken cancellationToken)
+    {
+        if (!connection.Rights.Allows(ClientCommandReader.VerbOf(command.Kind), command.Target))
+        {
+            metrics.Forbidden(command.Kind.ToString().ToLowerInvariant());
+            ClientCommandLog.Forbidden(logger, connection.ConnectionId, connection.ClientId, command.Kind, command.Target);
+            return ClientCommandFrames.Error(ImErrorCodes.Forbidden,
+                $"no right {ClientCommandReader.VerbOf(command.Kind)}.{command.Target} for this connection", command.AckId);
+        }
+        try
+        {
+            switch (command.Kind)
+            {
+                case ClientCommandKind.Event:
+                    await AppendEventAsync(connection, command, cancellationToken);
+                    break;
+                case ClientCommandKind.Join:
+                case ClientCommandKind.Leave:
+                    await ChangeMembershipAsync(connection.ClientId, command, cancellationToken);
+                    break;
+                case ClientCommandKind.Publish:
+                    await PublishAsync(connection.ClientId, command, cancellationToken);
+                    break;
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ClientCommandLog.Failed(logger, command.Kind, command.Target, connection.ConnectionId, e);
+            return ClientCommandFrames.Error(ImErrorCodes.Unavailable, "the node could not carry this out now; send it again later", command.AckId);
+        }
+        return command.AckId is { } ackId ? ClientCommandFrames.Ack(ackId) : null;
+    }
+
+    private async Task AppendEventAsync(RelayConnection connection, ClientCommand command, CancellationToken cancellationToken)
+    {
+        var registration = connection.Registration;
+        var clientEvent = new ClientEvent("", command.Target, command.Data, registration.ClientId, registration.ConnectionId,
+            registration.NodeId, registration.Metadata, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await backplane.AppendClientEventAsync(clientEvent, cancellationToken);
+        metrics.ClientEvent();
+    }
+
+    /// <remarks>
+    /// Membership first, then this node's index and subscription (awaited, so a channel message sent after the ack
+    /// reaches this socket), then the packet every node holding the client's other connections acts on (this node
+    /// gets it too and finds nothing to change).
+    /// </remarks>
+    private async Task ChangeMembershipAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)
+    {
+        var chan = command.Target;
+        var join = command.Kind == ClientCommandKind.Join;
+        if (join) await backplane.AddChanMembersAsync(chan, [clientId], cancellationToken);
+        else await backplane.RemoveChanMembersAsync(chan, [clientId], cancellationToken);
+        var changed = new List<string>(1);
+        if (join) index.Join(clientId, chan, changed);
+        else index.Leave(clientId, chan, changed);
+        if (changed.Count > 0) await dispatcher.Subscriptions.SyncAsync(changed, cancellationToken);
+        var packet = RelayPacket.Write(new RelayHeader(join ? RelayPacketKind.Join : RelayPacketKind.Leave, To: [clientId], Chan: chan));
+        await backplane.PublishToClientsAsync([clientId], packet, cancellationToken);
+    }
+
+    private async Task PublishAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var frame = ClientFrames.Message(id, clientId, command.Target, now.ToUnixTimeMilliseconds(), ClientEventStream.ToUtf8(command.Data));
+        // The same path as ImClient.SendChanMessageAsync, so the message gets a position and can be recovered.
+        await backplane.PublishChanMessageAsync(command.Target, new RelayHeader(RelayPacketKind.Message, Chan: command.Target, Id: id),
+            frame, StreamRetention.Default, cancellationToken);
+    }
+}

@@ -1,0 +1,114 @@
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Diagnostics;
+
+namespace RetroIm.Relay.Connections;
+
+internal sealed partial class RelayConnection
+{
+    /// <summary>Receipted direct messages sent here that the client may acknowledge; bounded, oldest dropped first.</summary>
+    private const int MaxAckable = 256;
+
+    private RecoveryGate? _recovery;
+    private AckableMessages? _ackable;
+
+    /// <summary>
+    /// Starts holding positioned frames for a client that presented positions; called before the connection is
+    /// indexed, so no live frame can overtake the replay.
+    /// </summary>
+    public void BeginRecovery(int holdLimit) => Volatile.Write(ref _recovery, new RecoveryGate(holdLimit));
+
+    /// <summary>
+    /// Queues a frame that has a position in <paramref name="stream"/>: as <see cref="TrySend"/>, but a recovering
+    /// connection holds it during the replay and drops it when the replay already sent that offset.
+    /// </summary>
+    public bool TrySendPositioned(in OutFrame frame, string stream, long offset)
+    {
+        if (frame.Receipt is { } receipt) RememberAckable(offset, receipt, frame.Slot);
+        var gate = Volatile.Read(ref _recovery);
+        if (gate is null) return TrySend(frame);
+        switch (gate.Admit(frame, stream, offset))
+        {
+            case RecoveryGate.Verdict.Held:
+                return true;
+            case RecoveryGate.Verdict.Duplicate:
+                // The client has it (replayed): for a receipt that counts as written.
+                frame.Receipt?.Complete(frame.Slot, true);
+                return true;
+            case RecoveryGate.Verdict.Overflow:
+                if (Close(ImCloseCodes.TryAgainLater, "slow consumer: too much arrived during recovery"))
+                {
+                    _metrics.QueueDrop();
+                    RelayLog.SlowConsumer(_logger, ConnectionId, ClientId);
+                }
+                return false;
+            default:
+                return TrySend(frame);
+        }
+    }
+
+    /// <summary>Queues a replayed frame, waiting for room (the replay may be longer than the queue).</summary>
+    public async ValueTask EnqueueReplayAsync(byte[] frame, string stream, long offset, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
+        _recovery?.Replayed(stream, offset);
+    }
+
+    /// <summary>Queues a recovery control frame (recovered / recover_failed) in order with the replay.</summary>
+    public ValueTask EnqueueInOrderAsync(byte[] frame, CancellationToken cancellationToken) =>
+        _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
+
+    /// <summary>Releases the frames held during the replay, behind it, and lets live frames through from then on.</summary>
+    public async Task EndRecoveryAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _recovery) is not { } gate) return;
+        var duplicates = new List<OutFrame>();
+        while (true)
+        {
+            var release = gate.Release(duplicates);
+            foreach (var dropped in duplicates) dropped.Receipt?.Complete(dropped.Slot, true);
+            duplicates.Clear();
+            if (release.Count == 0) return;
+            for (var i = 0; i < release.Count; i++)
+            {
+                try
+                {
+                    await _queue.Writer.WriteAsync(release[i], cancellationToken);
+                }
+                catch
+                {
+                    // Never written: tell the receipts of this frame and of the ones behind it.
+                    for (var j = i; j < release.Count; j++) release[j].Receipt?.Complete(release[j].Slot, false);
+                    throw;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>{"type":"ack","stream":"c:{clientId}","offset":N}</c>: the client acknowledges a direct message. When it was
+    /// sent with a receipt, the sender's receipt hears of it; acknowledging anything else is allowed and ignored.
+    /// </summary>
+    private void HandleAck(ReadOnlySpan<byte> frame)
+    {
+        if (!AckFrame.TryRead(frame, out var stream, out var offset))
+        {
+            RelayLog.BadClientFrame(_logger, ConnectionId, "bad ack");
+            TrySend(new OutFrame(ClientFrames.Error(ImErrorCodes.BadJson, "an ack needs a string \"stream\" and an integer \"offset\"")));
+            return;
+        }
+        if (!string.Equals(stream, Im.ImStreams.Client(ClientId), StringComparison.Ordinal)) return;
+        var ackable = Volatile.Read(ref _ackable);
+        if (ackable is not null && ackable.TryTake(offset, out var receipt, out var slot)) receipt.Acked(slot);
+    }
+
+    private void RememberAckable(long offset, Routing.ReceiptTracker receipt, int slot)
+    {
+        var ackable = Volatile.Read(ref _ackable);
+        if (ackable is null)
+        {
+            ackable = new AckableMessages(MaxAckable);
+            ackable = Interlocked.CompareExchange(ref _ackable, ackable, null) ?? ackable;
+        }
+        ackable.Add(offset, receipt, slot);
+    }
+}
