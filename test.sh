@@ -54,16 +54,26 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   if [ -f "$results/$name.trx" ]; then count_trx "$results/$name.trx"; else echo "test.sh: $name produced no results"; crashed=$((crashed + 1)); fi
 done
 
-# ---- JavaScript suite ---------------------------------------------------------------------------------------
-if [ ${#filters[@]} -eq 0 ] && [ -d Clients/js/test ]; then
-  echo "test.sh: Clients/js (node --test)"
-  (cd Clients/js && node --experimental-websocket --test --test-reporter=tap --test-reporter-destination=stdout test/ ) > "$results/js.tap" 2>&1
-  grep -E '^not ok|^# (pass|fail|skipped)' "$results/js.tap" || true
-  jp=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
-  jf=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
-  js=$(sed -n 's/^# skipped \([0-9]*\)/\1/p' "$results/js.tap" | tail -1)
-  if [ -z "$jp" ]; then echo "test.sh: the JS suite produced no results"; crashed=$((crashed + 1)); fi
-  passed=$((passed + ${jp:-0})); failed=$((failed + ${jf:-0})); skipped=$((skipped + ${js:-0}))
+# ---- JavaScript suites (node --test, TAP) -----------------------------------------------------------------------
+# run_node_suite NAME DIR [setup command] — runs `node --test` in DIR and adds its counts to the totals.
+run_node_suite() {
+  local name=$1 dir=$2 setup=${3:-}
+  echo "test.sh: $name (node --test)"
+  if [ -n "$setup" ] && ! (cd "$dir" && eval "$setup") > "$results/$name.setup.log" 2>&1; then
+    echo "test.sh: $name setup failed (see $results/$name.setup.log)"; crashed=$((crashed + 1)); return
+  fi
+  (cd "$dir" && node --experimental-websocket --test --test-reporter=tap --test-reporter-destination=stdout ) > "$results/$name.tap" 2>&1
+  grep -E '^not ok|^# (pass|fail|skipped)' "$results/$name.tap" || true
+  local p f s
+  p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' "$results/$name.tap" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' "$results/$name.tap" | tail -1)
+  s=$(sed -n 's/^# skipped \([0-9]*\)/\1/p' "$results/$name.tap" | tail -1)
+  if [ -z "$p" ]; then echo "test.sh: the $name suite produced no results"; crashed=$((crashed + 1)); fi
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+}
+if [ ${#filters[@]} -eq 0 ]; then
+  run_node_suite js Clients/js
+  run_node_suite deploy tests/deploy "npm ci --no-audit --no-fund"
 fi
 
 failed=$((failed + crashed))

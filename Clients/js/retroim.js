@@ -2,10 +2,11 @@
 // No dependencies and no build step: import it from a browser, a mobile web view or Node (with a WebSocket).
 //
 // Wire protocol (ImServer README "Wire protocol"): the server sends JSON text frames
-//   {"type":"welcome","clientId","connectionId","node"}   first frame on every connection
+//   {"type":"welcome","clientId","connectionId","node","streams":[{stream,epoch,offset}]}   first frame on every connection
 //   {"type":"message","id","from","chan","ts","data"}     business messages
 //   {"type":"pong"} / {"type":"error","code","message"}
 //   {"type":"reconnect","afterMs"}                        the node drains: reconnect (elsewhere) after afterMs
+//   {"type":"joined","chan","pos":{stream,epoch,offset}}  joined a channel while connected (its current position)
 //   {"type":"recovered","streams":[{stream,epoch,offset,replayed}]} / {"type":"recover_failed","stream","reason","epoch","offset"}
 // Direct and channel messages carry "pos":{"stream","epoch","offset"}: the SDK remembers the last one per stream and
 // presents them when it reconnects (connect URL parameter recover=<base64url JSON>), so the node replays what was
@@ -50,6 +51,10 @@ export class RetroImConnection {
   #pingTimer = null;
   #pongTimer = null;
   #moveTimer = null;
+  /** During a drain move: the old socket, kept until the new one is welcomed (make before break). */
+  #movingFrom = null;
+  /** Set while a move's new socket has not been welcomed: a failure of it is reported as the move (1012). */
+  #moveInfo = null;
   #unwatchEnvironment = null;
   #recover;
   #autoAck;
@@ -133,7 +138,8 @@ export class RetroImConnection {
 
   /** Sends a frame: an object is JSON-encoded, a string goes verbatim. Returns false when not open. */
   send(frame) {
-    const ws = this.#ws;
+    // During a move the old socket still works until the new one is open.
+    const ws = this.#ws && this.#ws.readyState === OPEN ? this.#ws : this.#movingFrom;
     if (this.#state !== ConnectionState.Open || !ws || ws.readyState !== OPEN) return false;
     ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
     return true;
@@ -184,13 +190,19 @@ export class RetroImConnection {
   }
 
   #onFrame(ws, data) {
-    if (ws !== this.#ws) return;
-    // Any frame proves the socket is alive, even when a pong queues behind a burst of messages.
-    clearTimeout(this.#pongTimer);
-    this.#pongTimer = null;
+    const current = ws === this.#ws;
+    if (!current && ws !== this.#movingFrom) return;
+    if (current) {
+      // Any frame proves the socket is alive, even when a pong queues behind a burst of messages.
+      clearTimeout(this.#pongTimer);
+      this.#pongTimer = null;
+    }
     const envelope = parseEnvelope(data);
     if (!envelope) return;
-    if (envelope.type === 'welcome') {
+    if (envelope.type === 'welcome' && current) {
+      // A move's new socket is registered now: the old one can go without the client ever being offline.
+      this.#closeMovingFrom();
+      this.#moveInfo = null;
       clearTimeout(this.#connectTimer);
       this.#connectTimer = null;
       this.#welcome = Object.freeze({
@@ -204,7 +216,7 @@ export class RetroImConnection {
       const waiter = this.#startWaiter;
       if (waiter) waiter.resolve(this.#welcome);
     }
-    if (envelope.type === 'reconnect') this.#moveLater(ws, envelope.afterMs);
+    if (envelope.type === 'reconnect' && current) this.#moveLater(ws, envelope.afterMs);
     if (!this.#track(envelope)) return;
     this.#emitter.emit(envelope.type, envelope);
     this.#emitter.emit('*', envelope);
@@ -226,9 +238,24 @@ export class RetroImConnection {
       const last = positions.get(pos.stream);
       if (last && last.epoch === pos.epoch && pos.offset <= last.offset) return false;
       positions.set(pos.stream, { epoch: pos.epoch, offset: pos.offset });
+    } else if (envelope.type === 'welcome' && Array.isArray(envelope.streams)) {
+      // The node's current positions of this client's streams: adopt those not tracked yet, so a stream that has not
+      // delivered anything (a quiet channel, a fresh client) is still recovered after a disconnect.
+      for (const s of envelope.streams) {
+        if (s && typeof s.stream === 'string' && typeof s.epoch === 'string' && Number.isSafeInteger(s.offset) && !positions.has(s.stream)) {
+          positions.set(s.stream, { epoch: s.epoch, offset: s.offset });
+        }
+      }
+    } else if (envelope.type === 'joined' && envelope.pos && typeof envelope.pos.stream === 'string' && typeof envelope.pos.epoch === 'string'
+      && Number.isSafeInteger(envelope.pos.offset) && !positions.has(envelope.pos.stream)) {
+      // Joined a channel while connected: its position, so it is recovered even before its first message arrives.
+      positions.set(envelope.pos.stream, { epoch: envelope.pos.epoch, offset: envelope.pos.offset });
     } else if (envelope.type === 'recovered' && Array.isArray(envelope.streams)) {
       for (const s of envelope.streams) {
-        if (s && typeof s.stream === 'string' && typeof s.epoch === 'string') positions.set(s.stream, { epoch: s.epoch, offset: s.offset });
+        if (!s || typeof s.stream !== 'string' || typeof s.epoch !== 'string') continue;
+        // Never backwards: during a drain move the old socket may already have delivered past the replay.
+        const seen = positions.get(s.stream);
+        if (!(seen && seen.epoch === s.epoch && seen.offset >= s.offset)) positions.set(s.stream, { epoch: s.epoch, offset: s.offset });
       }
     } else if (envelope.type === 'recover_failed' && typeof envelope.stream === 'string') {
       // Continue from the stream's current position (the app refetches its state); without one, stop presenting it.
@@ -239,8 +266,10 @@ export class RetroImConnection {
   }
 
   /** The node is draining: {"type":"reconnect","afterMs":n} asks us to reconnect (to another node) in n ms, spread
-   *  so that its clients do not all arrive at once. Reconnect then, without backoff; the node closes with 1012 a
-   *  moment later anyway. */
+   *  so that its clients do not all arrive at once. Then, without backoff, make before break: open the new socket
+   *  (fresh URL, presenting positions) while the old one keeps delivering, and close the old one once the new one is
+   *  welcomed, so presence never sees the client offline; a message arriving on both is emitted once (positions).
+   *  The node closes the old socket with 1012 a moment after n anyway. */
   #moveLater(ws, afterMs) {
     const delayMs = Number.isFinite(afterMs) && afterMs > 0 ? Math.min(afterMs, 300000) : 0;
     clearTimeout(this.#moveTimer);
@@ -248,14 +277,39 @@ export class RetroImConnection {
       this.#moveTimer = null;
       if (ws !== this.#ws) return;
       const info = { code: CloseCodes.ServiceRestart, reason: 'server asked to reconnect' };
-      this.#releaseSocket(true, CloseCodes.Normal, 'reconnecting on request');
-      this.#setState(nextState(this.#state, 'lost'), info);
+      clearTimeout(this.#connectTimer);
+      clearInterval(this.#pingTimer);
+      clearTimeout(this.#pongTimer);
+      this.#connectTimer = this.#pingTimer = this.#pongTimer = null;
+      this.#closeMovingFrom();
+      this.#movingFrom = ws;
+      this.#ws = null;
+      this.#moveInfo = info;
       this.#emitter.emit('retry', { ...info, attempt: 0, delayMs: 0 });
       this.#connect(this.#session);
     }, delayMs);
   }
 
+  /** Closes the socket a move left behind (once the new one is welcomed, or when the session ends). */
+  #closeMovingFrom() {
+    const old = this.#movingFrom;
+    this.#movingFrom = null;
+    if (!old) return;
+    old.onmessage = old.onclose = null;
+    old.onerror = () => {};
+    try {
+      old.close(CloseCodes.Normal, 'reconnecting on request');
+    } catch {
+      // Already closing or closed.
+    }
+  }
+
   #onClose(ws, code, reason) {
+    if (ws === this.#movingFrom) {
+      // The draining node closed the old socket first: the move's new socket carries on (or retries) by itself.
+      this.#movingFrom = null;
+      return;
+    }
     if (ws !== this.#ws) return;
     const info = { code, reason: reason || '' };
     if (!shouldReconnect(code)) {
@@ -282,6 +336,11 @@ export class RetroImConnection {
 
   #scheduleRetry(session, info) {
     if (session !== this.#session) return;
+    // The new socket of a move failed (e.g. no other node takes it yet): what the user sees is the node's restart.
+    if (this.#moveInfo) {
+      info = this.#moveInfo;
+      this.#moveInfo = null;
+    }
     const attempt = this.#attempt++;
     const delayMs = computeBackoffDelay(attempt, this.#backoff, this.#random);
     this.#setState(nextState(this.#state, 'lost'), info);
@@ -345,6 +404,8 @@ export class RetroImConnection {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
     this.#releaseSocket(true, CloseCodes.Normal, 'client stopped');
+    this.#closeMovingFrom();
+    this.#moveInfo = null;
     if (this.#unwatchEnvironment) this.#unwatchEnvironment();
     this.#unwatchEnvironment = null;
     const waiter = this.#startWaiter;
@@ -363,7 +424,8 @@ export class RetroImConnection {
   /** In browsers: retry at once when the network returns, and check the socket when a page becomes visible again
    *  (a phone that slept may hold a dead socket for minutes). */
   #watchEnvironment() {
-    const g = globalThis;
+    // Old mini-program runtimes have no globalThis (and nothing to watch).
+    const g = typeof globalThis === 'object' ? globalThis : {};
     if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return null;
     const onOnline = () => this.#retryNow();
     const onVisible = () => {
@@ -396,11 +458,26 @@ export function parseEnvelope(data) {
     : null;
 }
 
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+// By hand rather than with TextEncoder and btoa: mini-program runtimes (WeChat, Alipay …) have neither.
 function base64Url(text) {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const bytes = [];
+  for (const ch of text) {
+    const cp = ch.codePointAt(0);
+    if (cp < 0x80) bytes.push(cp);
+    else if (cp < 0x800) bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+    else if (cp < 0x10000) bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    else bytes.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += BASE64URL[(n >> 18) & 63] + BASE64URL[(n >> 12) & 63];
+    if (i + 1 < bytes.length) out += BASE64URL[(n >> 6) & 63];
+    if (i + 2 < bytes.length) out += BASE64URL[n & 63];
+  }
+  return out;
 }
 
 function positive(value, name) {

@@ -1,3 +1,4 @@
+using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
 
 namespace RetroIm.Im;
@@ -39,31 +40,34 @@ public sealed partial class ImClient
     /// <summary>Every channel with at least one member, with member and online counts — FreeIM's <c>GetChanList</c>.</summary>
     public async Task<IReadOnlyList<ChanInfo>> GetChanListAsync(CancellationToken cancellationToken = default)
     {
-        var chans = await _backplane.GetChansAsync(cancellationToken).ConfigureAwait(false);
-        var infos = new Task<ChanInfo>[chans.Count];
-        for (var i = 0; i < chans.Count; i++) infos[i] = GetChanInfoAsync(chans[i], cancellationToken);
-        return await Task.WhenAll(infos).ConfigureAwait(false);
+        return await WhileRedisWaitsAsync<IReadOnlyList<ChanInfo>>(async ct =>
+        {
+            var chans = await _backplane.GetChansAsync(ct).ConfigureAwait(false);
+            var infos = new Task<ChanInfo>[chans.Count];
+            for (var i = 0; i < chans.Count; i++) infos[i] = GetChanInfoAsync(chans[i], ct);
+            return await Task.WhenAll(infos).ConfigureAwait(false);
+        }, cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 
     /// <summary>The channels a client is a member of — FreeIM's <c>GetChanListByClientId</c>.</summary>
     public Task<IReadOnlyList<string>> GetChanListByClientIdAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ValidateClientId(clientId);
-        return _backplane.GetClientChansAsync(clientId, cancellationToken);
+        return WhileRedisWaitsAsync(ct => _backplane.GetClientChansAsync(clientId, ct), cancellationToken, idempotent: true);
     }
 
     /// <summary>A channel's members, online or not — FreeIM's <c>GetChanClientList</c>.</summary>
     public Task<IReadOnlyList<string>> GetChanClientListAsync(string chan, CancellationToken cancellationToken = default)
     {
         ValidateChan(chan);
-        return _backplane.GetChanMembersAsync(chan, cancellationToken);
+        return WhileRedisWaitsAsync(ct => _backplane.GetChanMembersAsync(chan, ct), cancellationToken, idempotent: true);
     }
 
     /// <summary>How many of a channel's members are online now — FreeIM's <c>GetChanOnline</c>.</summary>
     public Task<long> GetChanOnlineAsync(string chan, CancellationToken cancellationToken = default)
     {
         ValidateChan(chan);
-        return _backplane.GetChanOnlineAsync(chan, cancellationToken);
+        return WhileRedisWaitsAsync(ct => _backplane.GetChanOnlineAsync(chan, ct), cancellationToken, idempotent: true);
     }
 
     private async Task<ChanInfo> GetChanInfoAsync(string chan, CancellationToken cancellationToken)
@@ -80,36 +84,21 @@ public sealed partial class ImClient
         if (members.Count == 0) return;
         // Membership first, then tell the nodes: a client connecting meanwhile either reads the new membership when it
         // registers, or is already registered when the packet arrives, so it never misses the change.
-        if (kind == RelayPacketKind.Join) await EnsureChanLimitAsync(chan, members, cancellationToken).ConfigureAwait(false);
-        if (kind == RelayPacketKind.Join) await _backplane.AddChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
-        else await _backplane.RemoveChanMembersAsync(chan, members, cancellationToken).ConfigureAwait(false);
+        // The channel limit is checked by the backplane atomically with the write: the same check serves clients'
+        // own join frames, so neither path can push a client past it.
+        if (kind == RelayPacketKind.Join) ThrowIfRefused(chan, await WhileRedisWaitsAsync(ct => _backplane.TryAddChanMembersAsync(chan, members, _options.MaxChannelsPerClient, ct), cancellationToken, idempotent: true).ConfigureAwait(false));
+        else await WhileRedisWaitsAsync(ct => _backplane.RemoveChanMembersAsync(chan, members, ct), cancellationToken, idempotent: true).ConfigureAwait(false);
         // Wait for the nodes holding members to confirm their channel subscription, so a channel message sent right
         // after this call returns reaches the members that were connected when it was called.
         var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
         await PublishAwaitingReportsAsync(id, members, new RelayHeader(kind, To: members, Chan: chan), default, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Refuses the join when a client would pass <see cref="ImHelperOptions.MaxChannelsPerClient"/>. Checked before
-    /// writing, not atomically with it: two joins racing for a client's last free slot may both pass, so the limit
-    /// can be overshot by the number of concurrent joins; relay nodes cap what they index regardless.
-    /// </summary>
-    private async Task EnsureChanLimitAsync(string chan, List<string> members, CancellationToken cancellationToken)
+    private void ThrowIfRefused(string chan, ChanJoinRefusal? refusal)
     {
-        var limit = _options.MaxChannelsPerClient;
-        if (limit <= 0) return;
-        var lookups = new Task<IReadOnlyList<string>>[members.Count];
-        for (var i = 0; i < members.Count; i++) lookups[i] = _backplane.GetClientChansAsync(members[i], cancellationToken);
-        var chansOf = await Task.WhenAll(lookups).ConfigureAwait(false);
-        for (var i = 0; i < members.Count; i++)
-        {
-            var chans = chansOf[i];
-            if (chans.Count >= limit && !chans.Contains(chan))
-            {
-                throw new InvalidOperationException(
-                    $"Client '{members[i]}' is already in {chans.Count} channels, the limit (ImHelper:MaxChannelsPerClient = {limit}); " +
-                    $"it was not added to '{chan}', nor were the other clients of this call. Leave a channel first, or raise the limit.");
-            }
-        }
+        if (refusal is null) return;
+        throw new InvalidOperationException(
+            $"Client '{refusal.ClientId}' is already in {refusal.Chans} channels, the limit (ImHelper:MaxChannelsPerClient = {_options.MaxChannelsPerClient}); " +
+            $"it was not added to '{chan}', nor were the other clients of this call. Leave a channel first, or raise the limit.");
     }
 }

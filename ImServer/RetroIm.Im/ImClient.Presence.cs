@@ -8,12 +8,12 @@ public sealed partial class ImClient
     public Task<bool> HasOnlineAsync(string clientId, CancellationToken cancellationToken = default)
     {
         ValidateClientId(clientId);
-        return _backplane.IsOnlineAsync(clientId, cancellationToken);
+        return WhileRedisWaitsAsync(ct => _backplane.IsOnlineAsync(clientId, ct), cancellationToken, idempotent: true);
     }
 
     /// <summary>Every client with at least one live connection — FreeIM's <c>GetClientListByOnline</c>.</summary>
     public Task<IReadOnlyList<string>> GetClientListByOnlineAsync(CancellationToken cancellationToken = default)
-        => _backplane.GetOnlineClientsAsync(cancellationToken);
+        => WhileRedisWaitsAsync(_backplane.GetOnlineClientsAsync, cancellationToken, idempotent: true);
 
     /// <summary>
     /// Closes every connection of a client on every node — FreeIM's <c>ForceOffline</c>. The client sees close code
@@ -26,6 +26,7 @@ public sealed partial class ImClient
         ValidateClientId(clientId);
         string[] to = [clientId];
         var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Kick, To: to));
-        await _backplane.PublishToClientsAsync(to, packet, cancellationToken).ConfigureAwait(false);
+        // Kicking twice closes nothing more: safe to retry.
+        await WhileRedisWaitsAsync(ct => _backplane.PublishToClientsAsync(to, packet, ct), cancellationToken, idempotent: true).ConfigureAwait(false);
     }
 }

@@ -61,9 +61,11 @@ public sealed partial class ImClient
         _pendingReceipts[id] = pending;
         try
         {
+            // A message is appended to streams, so it is retried only when it never reached Redis; a join/leave packet
+            // the nodes apply twice changes nothing.
             var published = header.Kind == RelayPacketKind.Message
-                ? await _backplane.PublishMessageToClientsAsync(receivers, header with { Id = id, ReceiptTopic = ReceiptTopic }, body, Retention, cancellationToken).ConfigureAwait(false)
-                : await _backplane.PublishToClientsAsync(receivers, RelayPacket.Write(header with { Id = id, ReceiptTopic = ReceiptTopic }, body.Span), cancellationToken).ConfigureAwait(false);
+                ? await WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, header with { Id = id, ReceiptTopic = ReceiptTopic }, body, Retention, ct), cancellationToken).ConfigureAwait(false)
+                : await WhileRedisWaitsAsync(ct => _backplane.PublishToClientsAsync(receivers, RelayPacket.Write(header with { Id = id, ReceiptTopic = ReceiptTopic }, body.Span), ct), cancellationToken, idempotent: true).ConfigureAwait(false);
             pending.Expect(published.NodeIds);
             try
             {
@@ -149,7 +151,7 @@ public sealed partial class ImClient
         {
             ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
             if (_receiptsSubscribed) return;
-            await _backplane.SubscribeAsync(ReceiptTopic, OnReceiptReport, cancellationToken).ConfigureAwait(false);
+            await WhileRedisWaitsAsync(ct => _backplane.SubscribeAsync(ReceiptTopic, OnReceiptReport, ct), cancellationToken, idempotent: true).ConfigureAwait(false);
             _receiptsSubscribed = true;
         }
         finally

@@ -1,3 +1,4 @@
+using RetroIm.Im.Backplane;
 using RetroIm.Redis;
 
 namespace RetroIm.Im;
@@ -9,12 +10,18 @@ public sealed partial class ImClient
 
     /// <summary>
     /// Runs a backplane call; while Redis cannot be reached, retries it until <see cref="ImHelperOptions.RedisWaitTimeout"/>
-    /// has passed (zero: the first failure is thrown). Only failures that prove the command was never sent are retried.
+    /// has passed (zero: the first failure is thrown). Every call of this class that touches Redis goes through here, so
+    /// an outage surfaces as one exception type, <see cref="RedisConnectionException"/>, naming the endpoint and how long
+    /// was waited — never as a hang or an empty answer.
     /// </summary>
-    private async Task<T> WhileRedisWaitsAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    /// <param name="idempotent">
+    /// True for reads and for writes that may safely run twice (membership, tickets under a fresh token, control
+    /// packets): they are retried after any connection failure or timeout. False for messages: retried only when the
+    /// command provably never reached Redis, so a wait never sends a message twice.
+    /// </param>
+    private async Task<T> WhileRedisWaitsAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
     {
         var bound = _options.RedisWaitTimeout;
-        if (bound <= TimeSpan.Zero) return await call(cancellationToken).ConfigureAwait(false);
         var started = _time.GetTimestamp();
         var delay = FirstWaitRetry;
         while (true)
@@ -23,10 +30,11 @@ public sealed partial class ImClient
             {
                 return await call(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisConnectionException e) when (NeverSent(e))
+            catch (RedisException e) when (IsOutage(e))
             {
-                var left = bound - _time.GetElapsedTime(started);
-                if (left <= TimeSpan.Zero) throw;
+                var elapsed = _time.GetElapsedTime(started);
+                var left = bound - elapsed;
+                if (left <= TimeSpan.Zero || !(idempotent || NeverSent(e))) throw Unreachable(e, elapsed);
                 ImClientLog.WaitingForRedis(_logger, e.Message);
                 await Task.Delay(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(false);
                 delay = delay * 2 < MaxWaitRetry ? delay * 2 : MaxWaitRetry;
@@ -34,17 +42,32 @@ public sealed partial class ImClient
         }
     }
 
-    private Task WhileRedisWaitsAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken)
+    private Task WhileRedisWaitsAsync(Func<CancellationToken, Task> call, CancellationToken cancellationToken, bool idempotent = false)
         => WhileRedisWaitsAsync(async ct =>
         {
             await call(ct).ConfigureAwait(false);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, idempotent);
+
+    /// <summary>Redis is away (or still loading its data after a restart), as opposed to refusing the command.</summary>
+    private static bool IsOutage(RedisException e)
+        => e is RedisConnectionException or RedisTimeoutException || e is RedisServerException { ErrorCode: "LOADING" };
 
     /// <summary>
-    /// False only for a connection lost with the command in flight (Redis may have executed it); every other
-    /// connection failure happens while connecting, before the parked command is written.
+    /// False when the command may have reached Redis: the connection was lost with it in flight, or it timed out
+    /// waiting for the reply. Every other failure (refused, connect timeout, LOADING) happens before Redis runs it.
     /// </summary>
-    private static bool NeverSent(RedisConnectionException e)
-        => !e.Message.StartsWith("The connection to Redis at", StringComparison.Ordinal);
+    private static bool NeverSent(RedisException e)
+        => e is RedisServerException
+            || (e is RedisConnectionException && !e.Message.StartsWith("The connection to Redis at", StringComparison.Ordinal));
+
+    private RedisConnectionException Unreachable(RedisException e, TimeSpan elapsed)
+    {
+        var endpoint = _backplane is RedisBackplane redis ? redis.Endpoint : _backplane.Kind;
+        var waited = _options.RedisWaitTimeout > TimeSpan.Zero
+            ? $"gave up after {elapsed.TotalSeconds:0.0} s (ImHelper:RedisWaitTimeout = {_options.RedisWaitTimeout.TotalSeconds:0.###} s)"
+            : $"failed after {elapsed.TotalSeconds:0.0} s (ImHelper:RedisWaitTimeout = 0: fail fast)";
+        var applied = NeverSent(e) ? "" : " The command may or may not have been applied.";
+        return new RedisConnectionException($"ImHelper could not reach Redis at {endpoint}: {waited}.{applied} {e.Message}", e);
+    }
 }

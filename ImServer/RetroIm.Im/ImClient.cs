@@ -74,11 +74,12 @@ public sealed partial class ImClient : IAsyncDisposable
     private async Task<string> IssueConnectUrlAsync(string clientId, string? clientMetaData, IReadOnlyList<string>? rights, CancellationToken cancellationToken)
     {
         ValidateClientId(clientId);
-        var nodes = SkipDraining(FilterServers(await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken).ConfigureAwait(false)));
+        var nodes = SkipDraining(FilterServers(await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false)));
         var node = NodeRouter.Pick(clientId, nodes, static n => n.Id);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
         var ticket = new ConnectTicket(clientId, clientMetaData, node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds(), rights);
-        await WhileRedisWaitsAsync(ct => _backplane.StoreTicketAsync(token, ticket, _options.TokenTtl, ct), cancellationToken).ConfigureAwait(false);
+        // Stored under a fresh random token: storing it twice is harmless.
+        await WhileRedisWaitsAsync(ct => _backplane.StoreTicketAsync(token, ticket, _options.TokenTtl, ct), cancellationToken, idempotent: true).ConfigureAwait(false);
         ImClientLog.TicketIssued(_logger, clientId, node.Id);
         return $"{node.Url.TrimEnd('/')}/ws?token={token}";
     }
@@ -91,9 +92,12 @@ public sealed partial class ImClient : IAsyncDisposable
     public Task<string> PrevConnectServerAsync(Guid clientId, string? clientMetaData = null, CancellationToken cancellationToken = default)
         => PrevConnectServerAsync(clientId.ToString(), clientMetaData, cancellationToken);
 
-    /// <summary>The live relay nodes (ordered by id) with their URLs and connection counts at their last heartbeat.</summary>
+    /// <summary>
+    /// The live relay nodes (ordered by id) with their URLs, connection counts and live figures
+    /// (<see cref="NodeInfo.Stats"/>) at their last heartbeat.
+    /// </summary>
     public Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
-        => _backplane.GetNodesAsync(cancellationToken);
+        => WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true);
 
     /// <summary>Stops delivering events and receipts to this instance. The backplane is not disposed (it is shared).</summary>
     public async ValueTask DisposeAsync()

@@ -103,6 +103,10 @@ public static partial class ImHelper
     public static Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
         => Instance.GetNodesAsync(cancellationToken);
 
+    /// <inheritdoc cref="ImClient.WhoAsync"/>
+    public static Task<IReadOnlyDictionary<string, long>> WhoAsync(string clientId, CancellationToken cancellationToken = default)
+        => Instance.WhoAsync(clientId, cancellationToken);
+
     /// <inheritdoc cref="ImClient.Online"/>
     public static event Action<PresenceEvent>? Online
     {

@@ -30,16 +30,20 @@ public sealed class ImHelperOptions
 
     /// <summary>
     /// The most channels one client may be a member of: <see cref="ImClient.JoinChanAsync(string, string[])"/> refuses
-    /// a join that would take a client past it. Default 100; zero: no limit. Relay nodes have their own
-    /// <c>ImServer:MaxChannelsPerClient</c>; keep theirs at least this.
+    /// a join that would take a client past it (checked atomically with the write). Default 100; zero: no limit. Relay
+    /// nodes have their own <c>ImServer:MaxChannelsPerClient</c>, which also refuses clients' own <c>join</c> frames;
+    /// keep theirs at least this.
     /// </summary>
     public int MaxChannelsPerClient { get; set; } = 100;
 
     /// <summary>
-    /// How long connect URLs and sends wait for an unreachable Redis to come back before they throw. Default zero: fail
-    /// fast — the call throws <see cref="RetroIm.Redis.RedisConnectionException"/> at once (never hangs, never drops a
-    /// message silently). Only failures where the command never reached Redis (connection refused or timed out) are
-    /// retried, so a wait never sends a message twice.
+    /// How long every <see cref="ImClient"/> call that touches Redis (connect URLs, sends, receipts, joins and leaves,
+    /// grants, queries, force-offline) waits for an unreachable Redis to come back before it throws. Default zero: fail
+    /// fast. Either way an outage surfaces as one exception type, <see cref="RetroIm.Redis.RedisConnectionException"/>,
+    /// whose message names the Redis endpoint and how long was waited — never a hang, never an empty or false answer.
+    /// Reads and repeatable writes are retried after any connection failure; a message only when it provably never
+    /// reached Redis, so a wait never sends a message twice. One attempt already sent may still take up to the Redis
+    /// <c>commandTimeout</c>, so the worst case is this bound plus that timeout.
     /// </summary>
     public TimeSpan RedisWaitTimeout { get; set; } = TimeSpan.Zero;
 

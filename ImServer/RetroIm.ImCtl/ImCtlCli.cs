@@ -28,6 +28,8 @@ internal static class ImCtlCli
         };
         NodeCommands.AddTo(root);
         DrainCommand.AddTo(root);
+        StatsCommand.AddTo(root);
+        WhoCommand.AddTo(root);
         MessageCommands.AddTo(root);
         ChanCommands.AddTo(root);
         PresenceCommands.AddTo(root);

@@ -13,7 +13,11 @@ internal static class JsonOut
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static void Result(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, value.GetType(), Options));
+    public static void Result(object value)
+    {
+        if (value is PlainText text) Console.Out.Write(text.Text);
+        else Console.Out.WriteLine(JsonSerializer.Serialize(value, value.GetType(), Options));
+    }
 
     public static void Error(string message, string kind) => Console.Error.WriteLine(JsonSerializer.Serialize(new { error = message, kind }, Options));
 

@@ -1,5 +1,6 @@
 using RetroIm.Im.Backplane;
 using RetroIm.Relay;
+using RetroIm.Relay.Diagnostics.Prometheus;
 
 // ImServer: one relay node of a RetroIm cluster. Configuration comes from appsettings.json, the environment
 // (ImServer__Server=ws://10.0.0.5:6001) and the command line (--ImServer:Server=ws://10.0.0.5:6001); it listens where
@@ -23,10 +24,31 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.W
 // Redis when ImServer:Redis is set (a cluster), otherwise the in-memory backplane (a single node).
 builder.Services.AddImBackplane(builder.Configuration["ImServer:Redis"]);
 builder.Services.AddImRelay(builder.Configuration.GetSection(ImRelayOptions.SectionName));
+// Upgrades to /ws are answered before HTTP, so idle sockets keep no HTTP request alive; /health and the rest stay HTTP.
+if (builder.Configuration.GetValue(ImRelayOptions.SectionName + ":" + nameof(ImRelayOptions.DirectUpgrade), true))
+{
+    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseImRelay("/ws")));
+}
+builder.Services.AddPrometheusMetrics(PrometheusMetricsOptions.RelayMeters);
 
 var app = builder.Build();
 
+// Still mapped: it serves the upgrades the connection middleware leaves to HTTP (DirectUpgrade off, kept-alive connections).
 app.MapImRelay("/ws");
 app.MapImRelayHealth("/health");
+app.MapPrometheusMetrics("/metrics");
+// Benchmarks only (off by default): a full blocking GC, then the live managed heap and the process RSS, so memory
+// per connection can be measured without garbage in it. Never enable it on a node the public can reach.
+if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
+{
+    app.MapPost("/debug/gc", () =>
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return Results.Text($"{{\"heapBytes\":{GC.GetTotalMemory(false)},\"rssBytes\":{self.WorkingSet64}}}", "application/json");
+    });
+}
 
 app.Run();

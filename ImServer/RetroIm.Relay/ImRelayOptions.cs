@@ -42,6 +42,13 @@ public sealed class ImRelayOptions
     /// <summary>Frames queued for one connection before it counts as a slow consumer and is closed with 1013.</summary>
     public int SendQueueLimit { get; set; } = 1024;
 
+    /// <summary>
+    /// The ImServer host answers WebSocket upgrades to <c>/ws</c> in a Kestrel connection middleware, off the HTTP
+    /// pipeline (about a third of the memory per idle connection); false keeps them on the HTTP endpoint. Read by the
+    /// host (see <c>ImRelayListenOptionsExtensions.UseImRelay</c>); embedding apps opt in themselves.
+    /// </summary>
+    public bool DirectUpgrade { get; set; } = true;
+
     /// <summary>How often the server sends a WebSocket PING (browsers answer with PONG by themselves); zero disables.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -81,6 +88,16 @@ public sealed class ImRelayOptions
 
     /// <summary>How many frames a connection may send at once before <see cref="FramesPerSecond"/> applies.</summary>
     public int FrameBurst { get; set; } = 100;
+
+    /// <summary>
+    /// Acks and pings a connection may send per second on average, counted apart from <see cref="FramesPerSecond"/>:
+    /// a client acking every message of a busy stream is doing what it should, so it gets a generous budget of its own;
+    /// over it (after <see cref="ControlFrameBurst"/>) → close 1008 "ack rate limit", since a flood of them is still abuse. Zero: off.
+    /// </summary>
+    public int ControlFramesPerSecond { get; set; } = 1000;
+
+    /// <summary>How many acks and pings a connection may send at once before <see cref="ControlFramesPerSecond"/> applies.</summary>
+    public int ControlFrameBurst { get; set; } = 2000;
 
     /// <summary>
     /// The most channels this node forwards to one client; further channels are not indexed here (and counted). Keep it

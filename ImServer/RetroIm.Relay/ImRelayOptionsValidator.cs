@@ -54,6 +54,8 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
         if (options.ConnectsPerSecondPerIp < 0) failures.Add($"ImServer:ConnectsPerSecondPerIp must be zero (off) or positive; got {options.ConnectsPerSecondPerIp}.");
         if (options.FramesPerSecond < 0) failures.Add($"ImServer:FramesPerSecond must be zero (off) or positive; got {options.FramesPerSecond}.");
         if (options.FramesPerSecond > 0 && options.FrameBurst < 1) failures.Add($"ImServer:FrameBurst must be at least 1; got {options.FrameBurst}.");
+        if (options.ControlFramesPerSecond < 0) failures.Add($"ImServer:ControlFramesPerSecond must be zero (off) or positive; got {options.ControlFramesPerSecond}.");
+        if (options.ControlFramesPerSecond > 0 && options.ControlFrameBurst < 1) failures.Add($"ImServer:ControlFrameBurst must be at least 1; got {options.ControlFrameBurst}.");
         if (options.MaxChannelsPerClient < 0) failures.Add($"ImServer:MaxChannelsPerClient must be zero (no limit) or positive; got {options.MaxChannelsPerClient}.");
     }
 

@@ -8,6 +8,7 @@ using RetroIm.Relay.Connections;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
 using RetroIm.Relay.Routing;
+using RetroIm.Relay.Transport;
 
 namespace RetroIm.Relay;
 
@@ -46,6 +47,7 @@ public static class ImRelayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RelayNode>();
         services.TryAddSingleton<RelayMetrics>();
+        services.TryAddSingleton<NodeStatsCollector>();
         services.TryAddSingleton<LocalIndex>();
         services.TryAddSingleton<RelayDrain>();
         services.TryAddSingleton<RelayDispatcher>();
@@ -56,6 +58,7 @@ public static class ImRelayServiceCollectionExtensions
         services.TryAddSingleton<ConnectionRunner>();
         services.TryAddSingleton<OriginPolicy>();
         services.TryAddSingleton<ConnectRateLimiter>();
+        services.TryAddSingleton<RelayHandshake>();
         services.TryAddSingleton<RelayEndpoint>();
         services.TryAddSingleton<RelayHealth>();
         services.AddHostedService<RelayNodeService>();

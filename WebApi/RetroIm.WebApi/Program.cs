@@ -1,6 +1,8 @@
 using RetroIm.WebApi.Activity;
+using RetroIm.WebApi.Admin;
 using RetroIm.WebApi.Health;
 using RetroIm.WebApi.Hosting;
+using RetroIm.WebApi.Metrics;
 using RetroIm.WebApi.Retros;
 using RetroIm.WebApi.Topics;
 
@@ -21,6 +23,12 @@ builder.AddRetroDomain();
 // HTTP: problem details everywhere, OpenAPI.
 builder.AddRetroApiDocs();
 
+// Admin: /admin page and /api/admin behind Admin:Key (disabled without one), with a sampled history for its graph.
+builder.AddRetroAdmin();
+
+// Metrics: /metrics in the Prometheus text format (HTTP requests, runtime, Redis round trips, embedded relay).
+builder.AddRetroMetrics();
+
 var app = builder.Build();
 
 await app.MigrateDatabaseAsync();
@@ -34,9 +42,11 @@ app.MapRetroApiDocs();         // /openapi/v1.json, /swagger
 app.MapEmbeddedRelay();        // /ws in embedded mode
 
 app.MapHealth();
+app.MapRetroMetrics();         // /metrics
 app.MapRetroApi();
 app.MapTopicsApi();
 app.MapActivityApi();
+app.MapAdmin();               // /admin, /api/admin (needs Admin:Key)
 
 app.Run();
 

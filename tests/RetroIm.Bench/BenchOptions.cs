@@ -1,20 +1,68 @@
 namespace RetroIm.Bench;
 
-/// <summary>The command line of a benchmark run (see README "Benchmarks").</summary>
+/// <summary>The command line of a benchmark run (README "Benchmarks"; <c>tests/bench/run.sh</c> passes it through).</summary>
 internal sealed record BenchOptions
 {
+    public static readonly string[] Scenarios = ["idle", "fanout", "direct", "connect", "recover", "ceiling"];
+
     public string Scenario { get; init; } = "fanout";
     public int Clients { get; init; } = 10_000;
     public int Nodes { get; init; } = 2;
+
+    /// <summary>Offered deliveries per second (fanout, recover, ceiling's first step) or messages per second (direct).</summary>
     public int Rate { get; init; } = 50_000;
-    public int Messages { get; init; } = 100;
+
+    /// <summary>Messages published (fanout, recover during the outage) or per client (direct); 0 = the scenario's default.</summary>
+    public int Messages { get; init; }
+
     public int Size { get; init; } = 100;
-    public int ClientsPerLoadGen { get; init; } = 2_500;
+
+    /// <summary>0 = spread automatically (at most 15,000 clients per process: one process may open 20,000 files).</summary>
+    public int LoadGens { get; init; }
+
+    /// <summary>Alternative to <see cref="LoadGens"/>: clients per load-generator process (0 = automatic).</summary>
+    public int ClientsPerLoadGen { get; init; }
+
+    public int Concurrency { get; init; } = 64;
     public int IdleSeconds { get; init; } = 10;
+    public int StepSeconds { get; init; } = 4;
+    public string? Peer { get; init; }
+
+    /// <summary>tests/bench/socketio (server.js, publisher.js, node_modules).</summary>
+    public string? PeerDir { get; init; }
+
+    /// <summary>Where the JSON and the SVG chart go; nothing is written when null.</summary>
+    public string? ResultsDir { get; init; }
+
+    public string CommandLine { get; init; } = "";
+
+    public int MessagesOrDefault => Messages > 0 ? Messages : Scenario switch
+    {
+        "direct" => 5,
+        "recover" => 10,
+        _ => 100,
+    };
+
+    public int LoadGenCount => LoadGens > 0 ? LoadGens
+        : ClientsPerLoadGen > 0 ? (Clients + ClientsPerLoadGen - 1) / ClientsPerLoadGen
+        : Math.Max((Clients + 14_999) / 15_000, Math.Min(4, (Clients + 2_499) / 2_500));
+
+    /// <summary>The arguments as run.sh takes them: without the folders run.sh adds itself.</summary>
+    private static string PublicCommandLine(string[] args)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--peer-dir" or "--results") i++;
+            else kept.Add(args[i]);
+        }
+        return string.Join(' ', kept);
+    }
 
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions { Scenario = args.Length > 0 ? args[0] : "fanout" };
+        if (args.Length == 0 || !Scenarios.Contains(args[0])) throw new ArgumentException("the first argument must be a scenario: " + string.Join('|', Scenarios));
+        var o = new BenchOptions { Scenario = args[0], CommandLine = PublicCommandLine(args) };
         for (var i = 1; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -25,12 +73,22 @@ internal sealed record BenchOptions
                 "--rate" => o with { Rate = int.Parse(value) },
                 "--messages" => o with { Messages = int.Parse(value) },
                 "--size" => o with { Size = int.Parse(value) },
+                "--loadgens" => o with { LoadGens = int.Parse(value) },
                 "--per-loadgen" => o with { ClientsPerLoadGen = int.Parse(value) },
+                "--concurrency" => o with { Concurrency = int.Parse(value) },
                 "--idle-seconds" => o with { IdleSeconds = int.Parse(value) },
+                "--step-seconds" => o with { StepSeconds = int.Parse(value) },
+                "--peer" => o with { Peer = value },
+                "--peer-dir" => o with { PeerDir = value },
+                "--results" => o with { ResultsDir = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
             i++;
         }
+        if (o.Peer is not (null or "socketio")) throw new ArgumentException("--peer: only socketio is supported");
+        if (o.Peer is not null && o.PeerDir is null) throw new ArgumentException("--peer socketio needs --peer-dir (run.sh passes it)");
+        if (o.Scenario == "recover" && o.Nodes < 2) throw new ArgumentException("recover needs --nodes 2 or more");
+        if (o.Clients < 1 || o.Nodes < 1 || o.Rate < 1 || o.Size < 40) throw new ArgumentException("clients, nodes, rate ≥ 1 and size ≥ 40");
         return o;
     }
 }

@@ -1,172 +1,299 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
-using RetroIm.Im;
-using RetroIm.Im.Backplane;
-using RetroIm.Redis;
 
 namespace RetroIm.Bench;
 
 /// <summary>
-/// One load-generator process: issues connect URLs through ImClient, opens its share of WebSockets, and measures what
-/// arrives. Driven over stdin/stdout by <see cref="Orchestrator"/> with one JSON object per line:
-/// it prints {"event":"ready",…} once connected, answers "report" with {"event":"report",…}, and exits on "exit".
-/// Clients are spread over several such processes because one process may open at most 20,000 files here.
+/// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
+/// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello"} when started, answers "connect"
+/// with {"event":"ready",…} once every client tried once, "report" with {"event":"report",…}, "reset" with
+/// {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
+/// open at most 20,000 files here. With <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects
+/// (RetroIm: a fresh connect URL plus its last channel position, so the node replays what it missed).
 /// </summary>
 internal sealed class LoadGen
 {
+    private readonly LoadGenSpec _spec;
+    private readonly IClientProtocol _protocol;
     private readonly string[] _ids;
     private readonly long[] _lastSeq;
+    private readonly long[] _lastAt;
     private readonly long[] _received;
+    private readonly string?[] _stream;
+    private readonly string?[] _epoch;
+    private readonly long[] _offset;
     private readonly LatencyHistogram _latency = new();
+    private readonly List<string> _errors = [];
+    private readonly CancellationTokenSource _stop = new();
     private long _duplicates;
-    private long _reordered;
+    private long _connectedNow;
+    private long _disconnects;
+    private long _reconnects;
+    private long _recovered;
+    private long _recoverFailed;
+    private long _lastReconnectAt;
 
-    private LoadGen(string[] ids)
+    private LoadGen(LoadGenSpec spec, IClientProtocol protocol)
     {
-        _ids = ids;
-        _lastSeq = new long[ids.Length];
-        _received = new long[ids.Length];
+        _spec = spec;
+        _protocol = protocol;
+        _ids = Enumerable.Range(spec.First, spec.Count).Select(i => spec.Prefix + i).ToArray();
+        _lastSeq = new long[spec.Count];
+        _lastAt = new long[spec.Count];
+        _received = new long[spec.Count];
+        _stream = new string?[spec.Count];
+        _epoch = new string?[spec.Count];
+        _offset = new long[spec.Count];
         Array.Fill(_lastSeq, -1);
     }
 
-    public static async Task<int> RunAsync(string redis, string idPrefix, int first, int count, int concurrency)
+    public static async Task<int> RunAsync(LoadGenSpec spec)
     {
-        var ids = Enumerable.Range(first, count).Select(i => idPrefix + i).ToArray();
-        var gen = new LoadGen(ids);
-        await using var backplane = new RedisBackplane(RedisOptions.Parse(redis));
-        await using var im = new ImClient(backplane);
-        using var stop = new CancellationTokenSource();
-        var sockets = new ClientWebSocket?[ids.Length];
+        await using IClientProtocol protocol = spec.Protocol == "socketio"
+            ? new SocketIoClientProtocol(spec.Ports, spec.Join)
+            : new RetroImClientProtocol(spec.Redis ?? throw new ArgumentException("--redis is required"));
+        var gen = new LoadGen(spec, protocol);
+        var clients = new List<Task>(spec.Count);
+        Emit(new { @event = "hello" });
+        while (await Console.In.ReadLineAsync() is { } line)
+        {
+            if (line == "connect") Emit(await gen.ConnectAllAsync(clients));
+            else if (line == "report") Emit(gen.Report());
+            else if (line == "reset") Emit(gen.Reset());
+            else if (line == "exit") break;
+        }
+        gen._stop.Cancel();
+        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        return 0;
+    }
 
-        var connectWatch = Stopwatch.StartNew();
+    private async Task<object> ConnectAllAsync(List<Task> clients)
+    {
+        var watch = Stopwatch.StartNew();
         var connectTimes = new LatencyHistogram();
         long failed = 0;
-        var errors = new List<string>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, ids.Length), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = _spec.Concurrency, CancellationToken = _stop.Token };
+        await Parallel.ForEachAsync(Enumerable.Range(0, _ids.Length), options, async (i, ct) =>
         {
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var url = await im.PrevConnectServerAsync(ids[i], null, ct);
-                var ws = new ClientWebSocket();
-                ws.Options.KeepAliveInterval = TimeSpan.Zero;
-                await ws.ConnectAsync(new Uri(url), ct);
-                var welcome = new byte[1024];
-                var r = await ws.ReceiveAsync(welcome, ct);
-                if (r.MessageType != WebSocketMessageType.Text) throw new InvalidOperationException("no welcome");
-                sockets[i] = ws;
+                var ws = await _protocol.ConnectAsync(_ids[i], _spec.First + i, 0, null, ct);
                 connectTimes.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                Interlocked.Increment(ref _connectedNow);
+                var task = RunClientAsync(i, ws);
+                lock (clients) clients.Add(task);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 Interlocked.Increment(ref failed);
-                lock (errors) if (errors.Count < 5) errors.Add(e.GetType().Name + ": " + e.Message);
+                AddError(e);
             }
         });
-        var connectSeconds = connectWatch.Elapsed.TotalSeconds;
-
-        var loops = new List<Task>(ids.Length);
-        for (var i = 0; i < ids.Length; i++)
-            if (sockets[i] is { } ws) loops.Add(gen.ReceiveLoopAsync(i, ws, stop.Token));
-
-        Emit(new
-        {
-            @event = "ready", connected = ids.Length - failed, failed, connect_s = connectSeconds,
-            connect_p50_ms = connectTimes.PercentileMs(50), connect_p99_ms = connectTimes.PercentileMs(99), errors,
-        });
-
-        while (await Console.In.ReadLineAsync() is { } line)
-        {
-            if (line == "report")
-            {
-                Emit(gen.Report());
-            }
-            else if (line == "reset")
-            {
-                gen.Reset();
-                Emit(new { @event = "reset" });
-            }
-            else if (line == "exit")
-            {
-                break;
-            }
-        }
-        stop.Cancel();
-        foreach (var ws in sockets) ws?.Abort();
-        await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-        return 0;
-    }
-
-    private object Report()
-    {
-        long total = 0, min = long.MaxValue, max = 0;
-        foreach (var r in _received)
-        {
-            total += r;
-            min = Math.Min(min, r);
-            max = Math.Max(max, r);
-        }
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         return new
         {
-            @event = "report", received = total, per_client_min = min, per_client_max = max,
-            duplicated = Interlocked.Read(ref _duplicates), reordered = Interlocked.Read(ref _reordered),
-            cpu_s = cpu, hist = _latency.ToSparse(),
+            @event = "ready", connected = _ids.Length - failed, failed, connect_s = watch.Elapsed.TotalSeconds,
+            connect_p50_ms = connectTimes.PercentileMs(50), connect_p99_ms = connectTimes.PercentileMs(99), errors = Errors(),
         };
     }
 
-    private void Reset()
-    {
-        Array.Clear(_received);
-        Array.Fill(_lastSeq, -1);
-        _latency.Clear();
-        Interlocked.Exchange(ref _duplicates, 0);
-        Interlocked.Exchange(ref _reordered, 0);
-    }
-
-    private async Task ReceiveLoopAsync(int index, ClientWebSocket ws, CancellationToken ct)
+    private async Task RunClientAsync(int index, ClientWebSocket ws)
     {
         await Task.Yield();
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        while (true)
+        {
+            await ReceiveUntilClosedAsync(index, ws);
+            Interlocked.Decrement(ref _connectedNow);
+            ws.Dispose();
+            if (_stop.IsCancellationRequested) return;
+            Interlocked.Increment(ref _disconnects);
+            if (!_spec.Recover) return;
+            var again = await ReconnectAsync(index);
+            if (again is null) return;
+            ws = again;
+            Interlocked.Increment(ref _connectedNow);
+            Interlocked.Increment(ref _reconnects);
+            InterlockedMax(ref _lastReconnectAt, BenchPayload.NowMicros());
+        }
+    }
+
+    private async Task<ClientWebSocket?> ReconnectAsync(int index)
+    {
+        var deadline = Stopwatch.StartNew();
+        for (var attempt = 1; deadline.Elapsed < TimeSpan.FromSeconds(120) && !_stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                return await _protocol.ConnectAsync(_ids[index], _spec.First + index, attempt, RecoverParameter(index), _stop.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (attempt > 20) AddError(e);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+            // Back off with jitter so thousands of orphaned clients do not retry in lockstep.
+            var backoff = Math.Min(1000, 100 * attempt) + Random.Shared.Next(100);
+            try { await Task.Delay(backoff, _stop.Token); } catch (OperationCanceledException) { return null; }
+        }
+        return null;
+    }
+
+    private string? RecoverParameter(int index)
+    {
+        if (_stream[index] is not { } stream || _epoch[index] is not { } epoch) return null;
+        var json = JsonSerializer.SerializeToUtf8Bytes(new[] { new RecoverPositionDto(stream, epoch, _offset[index]) }, BenchJsonContext.Default.RecoverPositionDtoArray);
+        return Base64Url.EncodeToString(json);
+    }
+
+    private async Task ReceiveUntilClosedAsync(int index, ClientWebSocket ws)
+    {
+        var ct = _stop.Token;
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult r;
-                do
+                // A zero-byte read waits for the next frame without holding a buffer for every idle client.
+                var head = await ws.ReceiveAsync(Memory<byte>.Empty, ct);
+                if (head.MessageType == WebSocketMessageType.Close) return;
+                var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+                try
                 {
-                    r = await ws.ReceiveAsync(buffer.AsMemory(length), ct);
-                    length += r.Count;
-                    if (r.MessageType == WebSocketMessageType.Close) return;
-                } while (!r.EndOfMessage && length < buffer.Length);
-                if (BenchPayload.TryRead(buffer.AsSpan(0, length), out var sent, out var seq))
+                    var length = 0;
+                    var r = head;
+                    while (!r.EndOfMessage && length < buffer.Length)
+                    {
+                        r = await ws.ReceiveAsync(buffer.AsMemory(length), ct);
+                        if (r.MessageType == WebSocketMessageType.Close) return;
+                        length += r.Count;
+                    }
+                    await OnFrameAsync(index, ws, buffer.AsMemory(0, length), ct);
+                }
+                finally
                 {
-                    _latency.Record(BenchPayload.NowMicros() - sent);
-                    _received[index]++;
-                    var last = _lastSeq[index];
-                    if (seq == last) Interlocked.Increment(ref _duplicates);
-                    else if (seq < last) Interlocked.Increment(ref _reordered);
-                    _lastSeq[index] = Math.Max(last, seq);
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
         }
         catch (Exception) when (ct.IsCancellationRequested || ws.State != WebSocketState.Open)
         {
+            // Closed or aborted (a killed node): the caller decides whether to reconnect.
         }
-        finally
+        catch (WebSocketException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // The peer vanished without a close handshake.
         }
     }
 
-    private static readonly object ConsoleLock = new();
+    private async ValueTask OnFrameAsync(int index, ClientWebSocket ws, ReadOnlyMemory<byte> frame, CancellationToken ct)
+    {
+        switch (await _protocol.HandleAsync(ws, frame, ct))
+        {
+            case FrameKind.Message:
+                OnMessage(index, frame.Span);
+                break;
+            case FrameKind.Recovered:
+                Interlocked.Increment(ref _recovered);
+                break;
+            case FrameKind.RecoverFailed:
+                Interlocked.Increment(ref _recoverFailed);
+                lock (_errors) if (_errors.Count < 5) _errors.Add(Encoding.UTF8.GetString(frame.Span));
+                break;
+        }
+    }
+
+    private void OnMessage(int index, ReadOnlySpan<byte> frame)
+    {
+        if (!BenchPayload.TryRead(frame, out var sent, out var seq)) return;
+        var now = BenchPayload.NowMicros();
+        _latency.Record(now - sent);
+        if (seq <= _lastSeq[index])
+        {
+            Interlocked.Increment(ref _duplicates);
+            return;
+        }
+        _received[index]++;
+        _lastSeq[index] = seq;
+        _lastAt[index] = now;
+        if (_spec.Recover && StreamPosition.TryRead(frame, out var stream, out var epoch, out var offset))
+        {
+            if (_stream[index] != stream) _stream[index] = stream;
+            if (_epoch[index] != epoch) _epoch[index] = epoch;
+            _offset[index] = offset;
+        }
+    }
+
+    private object Report()
+    {
+        long total = 0, min = long.MaxValue, max = 0, minSeq = long.MaxValue, lastAt = 0;
+        for (var i = 0; i < _ids.Length; i++)
+        {
+            total += _received[i];
+            min = Math.Min(min, _received[i]);
+            max = Math.Max(max, _received[i]);
+            minSeq = Math.Min(minSeq, _lastSeq[i]);
+            lastAt = Math.Max(lastAt, _lastAt[i]);
+        }
+        return new
+        {
+            @event = "report", received = total, per_client_min = min, per_client_max = max, min_last_seq = minSeq,
+            last_message_at_us = lastAt, duplicated = Interlocked.Read(ref _duplicates),
+            connected = Interlocked.Read(ref _connectedNow), disconnects = Interlocked.Read(ref _disconnects),
+            reconnects = Interlocked.Read(ref _reconnects), last_reconnect_at_us = Interlocked.Read(ref _lastReconnectAt),
+            recovered = Interlocked.Read(ref _recovered), recover_failed = Interlocked.Read(ref _recoverFailed),
+            cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, hist = _latency.ToSparse(), errors = Errors(),
+        };
+    }
+
+    /// <summary>Clears the counters of the last phase; sequence positions stay (sequences only grow within a run).</summary>
+    private object Reset()
+    {
+        Array.Clear(_received);
+        _latency.Clear();
+        Interlocked.Exchange(ref _duplicates, 0);
+        Interlocked.Exchange(ref _disconnects, 0);
+        Interlocked.Exchange(ref _reconnects, 0);
+        Interlocked.Exchange(ref _recovered, 0);
+        Interlocked.Exchange(ref _recoverFailed, 0);
+        lock (_errors) _errors.Clear();
+        return new { @event = "reset" };
+    }
+
+    private void AddError(Exception e)
+    {
+        lock (_errors) if (_errors.Count < 5) _errors.Add(e.GetType().Name + ": " + e.Message);
+    }
+
+    private string[] Errors()
+    {
+        lock (_errors) return [.. _errors];
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current) return;
+            current = seen;
+        }
+    }
+
+    private static readonly Lock ConsoleLock = new();
 
     private static void Emit(object o)
     {
-        lock (ConsoleLock) Console.Out.WriteLine(JsonSerializer.Serialize(o));
-        Console.Out.Flush();
+        lock (ConsoleLock)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(o));
+            Console.Out.Flush();
+        }
     }
 }

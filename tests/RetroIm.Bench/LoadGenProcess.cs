@@ -12,7 +12,8 @@ internal sealed class LoadGenProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static LoadGenProcess Start(string redis, string idPrefix, int first, int count, int concurrency)
+    /// <summary>Starts the child and waits (bounded) for its hello, so its start-up is not counted as connect time.</summary>
+    public static async Task<LoadGenProcess> StartAsync(LoadGenSpec spec, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -20,11 +21,22 @@ internal sealed class LoadGenProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { typeof(LoadGen).Assembly.Location, "loadgen", "--redis", redis, "--prefix", idPrefix,
-                     "--first", first.ToString(), "--count", count.ToString(), "--concurrency", concurrency.ToString() })
-            info.ArgumentList.Add(a);
+        info.ArgumentList.Add(typeof(LoadGen).Assembly.Location);
+        info.ArgumentList.Add("loadgen");
+        foreach (var a in spec.ToArgs()) info.ArgumentList.Add(a);
         info.Environment["DOTNET_gcServer"] = "0";
-        return new LoadGenProcess(Process.Start(info)!);
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var child = new LoadGenProcess(Process.Start(info)!);
+        try
+        {
+            await child.ReadAsync(timeout);
+            return child;
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Reads the next JSON line the child prints (bounded).</summary>
@@ -35,10 +47,15 @@ internal sealed class LoadGenProcess : IAsyncDisposable
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    public async Task<JsonElement> AskAsync(string command, TimeSpan timeout)
+    public async Task SendAsync(string command)
     {
         await _process.StandardInput.WriteLineAsync(command);
         await _process.StandardInput.FlushAsync();
+    }
+
+    public async Task<JsonElement> AskAsync(string command, TimeSpan timeout)
+    {
+        await SendAsync(command);
         return await ReadAsync(timeout);
     }
 
@@ -46,15 +63,21 @@ internal sealed class LoadGenProcess : IAsyncDisposable
     {
         try
         {
-            await _process.StandardInput.WriteLineAsync("exit");
-            await _process.StandardInput.FlushAsync();
+            await SendAsync("exit");
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (Exception)
         {
             // Whatever went wrong, make sure it is gone.
         }
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
         _process.Dispose();
     }
 }

@@ -1,18 +1,19 @@
 using RetroIm.Bench;
 
-// RetroIm.Bench SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES]
-//   idle    K connections held for --idle-seconds: server RSS per connection, CPU while idle
-//   fanout  K clients in one channel over N nodes; M messages published through ImHelper at R deliveries/s
-// RetroIm.Bench loadgen …   (internal: one load-generator process, driven by the orchestrator)
-if (args.Length > 0 && args[0] == "loadgen")
+// RetroIm.Bench SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR]
+//                        [--loadgens G] [--concurrency C] [--idle-seconds S] [--step-seconds S] [--results DIR]
+// Scenarios: idle, fanout, direct, connect, recover, ceiling (README "Benchmarks"; tests/bench/run.sh is the entry point).
+// RetroIm.Bench loadgen …   (internal: one load-generator process, driven by the orchestrator over stdin/stdout)
+if (args.Length > 0 && args[0] == "loadgen") return await LoadGen.RunAsync(LoadGenSpec.Parse(args));
+BenchOptions options;
+try
 {
-    string Arg(string name) => args[Array.IndexOf(args, name) + 1];
-    return await LoadGen.RunAsync(Arg("--redis"), Arg("--prefix"), int.Parse(Arg("--first")), int.Parse(Arg("--count")), int.Parse(Arg("--concurrency")));
+    options = BenchOptions.Parse(args);
 }
-var options = BenchOptions.Parse(args);
-if (options.Scenario is not ("idle" or "fanout"))
+catch (Exception e) when (e is ArgumentException or FormatException)
 {
-    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES]");
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--results DIR]");
     return 2;
 }
 return await new Orchestrator(options).RunAsync();

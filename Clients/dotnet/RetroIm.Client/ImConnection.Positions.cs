@@ -62,10 +62,23 @@ public sealed partial class ImConnection
                     if (_positions.TryGetValue(pos.Stream, out var last) && last.Epoch == pos.Epoch && pos.Offset <= last.Offset) return false;
                     _positions[pos.Stream] = pos;
                     break;
+                case "welcome" when envelope.Frame.TryGetProperty("streams", out var announced) && announced.ValueKind == JsonValueKind.Array:
+                    // The node's positions of this client's streams: a stream that delivered nothing yet (a quiet
+                    // channel, a fresh client) is then recovered after a disconnect too. Tracked ones are kept.
+                    foreach (var s in announced.EnumerateArray())
+                    {
+                        if (ImEnvelope.ReadPosition(s) is { } p) _positions.TryAdd(p.Stream, p);
+                    }
+                    break;
+                case "joined" when envelope.Frame.TryGetProperty("pos", out var joined) && ImEnvelope.ReadPosition(joined) is { } joinedAt:
+                    // Joined a channel while connected: recovered even before its first message arrives.
+                    _positions.TryAdd(joinedAt.Stream, joinedAt);
+                    break;
                 case "recovered" when envelope.Frame.TryGetProperty("streams", out var streams) && streams.ValueKind == JsonValueKind.Array:
                     foreach (var s in streams.EnumerateArray())
                     {
-                        if (ImEnvelope.ReadPosition(s) is { } p) _positions[p.Stream] = p;
+                        // Never backwards: during a drain move the old socket may already have delivered past the replay.
+                        if (ImEnvelope.ReadPosition(s) is { } p && !(_positions.TryGetValue(p.Stream, out var seen) && seen.Epoch == p.Epoch && seen.Offset >= p.Offset)) _positions[p.Stream] = p;
                     }
                     break;
                 case "recover_failed" when envelope.Frame.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.String:

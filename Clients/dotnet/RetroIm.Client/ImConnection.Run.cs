@@ -17,8 +17,17 @@ public sealed partial class ImConnection
             while (true)
             {
                 var closeStatus = await ReceiveUntilClosedAsync(socket).ConfigureAwait(false);
-                lock (_gate) _socket = null;
+                lock (_gate)
+                {
+                    if (_socket == socket) _socket = null;
+                }
                 socket.Dispose();
+                // A drain move opened the next socket before this one closed: carry on with it, no reconnect.
+                if (await TakeHandoverAsync().ConfigureAwait(false) is { } handedOver)
+                {
+                    socket = handedOver;
+                    continue;
+                }
                 var moved = Interlocked.Exchange(ref _moveRequested, 0) == 1;
                 if (Volatile.Read(ref _closeRequested) == 1 || closeStatus == KickedCloseStatus || (!_options.AutoReconnect && !moved)) break;
 
@@ -67,7 +76,8 @@ public sealed partial class ImConnection
     }
 
     /// <summary>Asks for a URL, opens the socket and reads the welcome, within <see cref="ImConnectionOptions.ConnectTimeout"/>.</summary>
-    private async Task<ClientWebSocket> ConnectOnceAsync(CancellationToken cancellationToken)
+    /// <param name="handover">A drain move: the welcome is kept for the run loop to dispatch once the old socket ended.</param>
+    private async Task<ClientWebSocket> ConnectOnceAsync(CancellationToken cancellationToken, bool handover = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
@@ -99,10 +109,14 @@ public sealed partial class ImConnection
                     welcome.Frame.GetProperty("clientId").GetString()!,
                     welcome.Frame.GetProperty("connectionId").GetString()!,
                     welcome.Frame.GetProperty("node").GetString()!);
+                // Adopts the positions of streams not tracked yet; a move's welcome is tracked when dispatched, after
+                // the old socket's last frames (else they could fall below the adopted positions and be dropped).
+                if (!handover) Track(welcome);
                 lock (_gate) _socket = socket;
                 _lastReceivedTicks = Environment.TickCount64;
                 SetState(ImConnectionState.Open);
-                Dispatch(welcome);
+                if (handover) _handoverWelcome = welcome;
+                else Dispatch(welcome);
                 return socket;
             }
             finally
@@ -149,7 +163,7 @@ public sealed partial class ImConnection
                 if (envelope is null) RaiseError(new JsonException("The relay sent a frame that is not a JSON object with a string \"type\"."));
                 else
                 {
-                    if (envelope.Type == "reconnect") _ = MoveLaterAsync(socket, envelope, stop.Token);
+                    if (envelope.Type == "reconnect" && _move is null) _move = MoveLaterAsync(socket, envelope, stop.Token);
                     if (Track(envelope)) Dispatch(envelope);
                 }
             }

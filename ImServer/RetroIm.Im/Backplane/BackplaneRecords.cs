@@ -29,7 +29,10 @@ public sealed record TicketRedeemResult(TicketStatus Status, ConnectTicket? Tick
 /// <param name="StartedAtMs">Unix milliseconds when the node started.</param>
 /// <param name="Draining">True while the node drains (<c>imctl drain</c>, shutdown): it keeps its connections
 /// registered but new clients are routed to other nodes.</param>
-public sealed record NodeInfo(string Id, string Url, long Connections, long StartedAtMs, bool Draining = false);
+/// <param name="Stats">The node's live figures at the last heartbeat; null from nodes that do not measure them.</param>
+public sealed record NodeInfo(string Id, string Url, long Connections, long StartedAtMs, bool Draining = false,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    NodeStats? Stats = null);
 
 /// <summary>One WebSocket connection of a client on a node.</summary>
 public sealed record ConnectionRegistration(string NodeId, string ClientId, string ConnectionId, string? Metadata);

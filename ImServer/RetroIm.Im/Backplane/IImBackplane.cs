@@ -71,6 +71,13 @@ public interface IImBackplane : IAsyncDisposable
 
     Task AddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="AddChanMembersAsync"/>, unless a client not yet in <paramref name="chan"/> is already in
+    /// <paramref name="maxChansPerClient"/> channels (zero: no limit): then nobody is added and the refusal names that
+    /// client. Checked and written in one atomic step, so concurrent joins (ImHelper's and clients' own) never overshoot.
+    /// </summary>
+    Task<ChanJoinRefusal?> TryAddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, int maxChansPerClient, CancellationToken cancellationToken = default);
+
     Task RemoveChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default);
 
     /// <summary>Every channel that has at least one member.</summary>
@@ -152,6 +159,19 @@ public interface IImBackplane : IAsyncDisposable
     /// <see cref="StreamReadStatus.Expired"/>, another epoch <see cref="StreamReadStatus.EpochChanged"/>.
     /// </summary>
     Task<StreamReadResult> ReadStreamAsync(string stream, string epoch, long afterOffset, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The current position of each stream, aligned with <paramref name="streams"/>. A stream without a sequence gets
+    /// one now (a fresh epoch, offset 0), so a client that has not received anything on it yet can still present a
+    /// position and recover what was published after it (README "Delivery guarantees").
+    /// </summary>
+    Task<IReadOnlyList<StreamPosition>> GetStreamPositionsAsync(IReadOnlyList<string> streams, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Raised when the backplane restored its subscriptions after losing them (Redis restarted or the connection
+    /// dropped): messages published in between were not delivered, and subscribers catch up from the streams.
+    /// </summary>
+    event Action? Resubscribed;
 }
 
 /// <summary>Receives one published payload; see <see cref="IImBackplane.SubscribeAsync"/>.</summary>

@@ -6,7 +6,7 @@ namespace RetroIm.Im.Protocol;
 /// <summary>
 /// Writes the JSON text frames a client receives. The wire format (README "Wire protocol"):
 /// <code>
-/// {"type":"welcome","clientId":"42","connectionId":"…","node":"127.0.0.1:6001"}
+/// {"type":"welcome","clientId":"42","connectionId":"…","node":"127.0.0.1:6001","streams":[{"stream","epoch","offset"}]}
 /// {"type":"message","id":"…","from":"7"|null,"chan":"retro:1"|null,"ts":1700000000000,"data":&lt;business JSON&gt;}
 /// {"type":"pong"}
 /// {"type":"error","code":"bad_json","message":"…"}
@@ -25,6 +25,34 @@ public static class ClientFrames
             w.WriteString("clientId", clientId);
             w.WriteString("connectionId", connectionId);
             w.WriteString("node", nodeId);
+        });
+    }
+
+    /// <summary>
+    /// The welcome with the current position of each of the client's streams:
+    /// <c>"streams":[{"stream":"c:42","epoch":"…","offset":17},…]</c>. A client adopts the positions of streams it does
+    /// not track yet, so it can recover them after a disconnect even before it received anything on them.
+    /// </summary>
+    public static byte[] Welcome(string clientId, string connectionId, string nodeId, IReadOnlyList<string> streams, IReadOnlyList<Backplane.StreamPosition> positions)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        ArgumentNullException.ThrowIfNull(positions);
+        return Write(w =>
+        {
+            w.WriteString("type", "welcome");
+            w.WriteString("clientId", clientId);
+            w.WriteString("connectionId", connectionId);
+            w.WriteString("node", nodeId);
+            w.WriteStartArray("streams");
+            for (var i = 0; i < streams.Count; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("stream", streams[i]);
+                w.WriteString("epoch", positions[i].Epoch);
+                w.WriteNumber("offset", positions[i].Offset);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
         });
     }
 

@@ -15,6 +15,9 @@ public static class ImErrorCodes
     /// <summary>An <c>event</c>, <c>join</c>, <c>leave</c> or <c>publish</c> frame is missing a field or has a wrong one.</summary>
     public const string BadRequest = "bad_request";
 
+    /// <summary>A <c>join</c> frame would take the client past the node's channels-per-client limit; nothing changed, the connection stays open.</summary>
+    public const string ChannelLimit = "channel_limit";
+
     /// <summary>The node could not reach the backplane to carry out the frame; send it again later.</summary>
     public const string Unavailable = "unavailable";
 }

@@ -23,6 +23,9 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
 
     public IReadOnlyList<RedisArg> Args { get; }
 
+    /// <summary>When the writer sent it (<see cref="RedisMetrics.CommandStarted"/>); 0 while not measured.</summary>
+    public long WrittenAt { get; set; }
+
     /// <summary>Called by the writer just before writing; false when the caller gave up, so it is never sent.</summary>
     public bool TryMarkWritten() => Interlocked.CompareExchange(ref _state, Written, Queued) == Queued;
 

@@ -56,6 +56,7 @@ internal sealed partial class RedisConnection
             throw new RedisProtocolException($"Redis at {Endpoint} sent a reply ({reply}) with no command waiting for it.");
         }
 
+        RedisMetrics.CommandCompleted(command.WrittenAt);
         command.TrySetResult(reply);
     }
 }

@@ -35,6 +35,7 @@ internal sealed partial class RedisConnection
                         }
 
                         // Enqueued before writing: the reply cannot arrive earlier than the command leaves.
+                        command.WrittenAt = RedisMetrics.CommandStarted();
                         _pending.Enqueue(command);
                     }
 

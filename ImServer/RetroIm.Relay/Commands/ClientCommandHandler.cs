@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using RetroIm.Im;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
@@ -19,6 +20,7 @@ internal sealed class ClientCommandHandler(
     RelayDispatcher dispatcher,
     RelayMetrics metrics,
     TimeProvider time,
+    IOptions<ImRelayOptions> options,
     ILogger<ClientCommandHandler> logger)
 {
     public async Task<byte[]?> ExecuteAsync(RelayConnection connection, ClientCommand command, CancellationToken cancellationToken)
@@ -39,7 +41,7 @@ internal sealed class ClientCommandHandler(
                     break;
                 case ClientCommandKind.Join:
                 case ClientCommandKind.Leave:
-                    await ChangeMembershipAsync(connection.ClientId, command, cancellationToken);
+                    if (await ChangeMembershipAsync(connection.ClientId, command, cancellationToken) is { } refused) return refused;
                     break;
                 case ClientCommandKind.Publish:
                     await PublishAsync(connection.ClientId, command, cancellationToken);
@@ -66,20 +68,39 @@ internal sealed class ClientCommandHandler(
     /// <remarks>
     /// Membership first, then this node's index and subscription (awaited, so a channel message sent after the ack
     /// reaches this socket), then the packet every node holding the client's other connections acts on (this node
-    /// gets it too and finds nothing to change).
+    /// gets it too and finds nothing to change). A join past <c>ImServer:MaxChannelsPerClient</c> is refused by the
+    /// backplane atomically with the write — the same check ImHelper's JoinChanAsync uses — and answered with
+    /// <see cref="ImErrorCodes.ChannelLimit"/>; the returned error frame is that answer.
     /// </remarks>
-    private async Task ChangeMembershipAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)
+    private async Task<byte[]?> ChangeMembershipAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)
     {
         var chan = command.Target;
         var join = command.Kind == ClientCommandKind.Join;
-        if (join) await backplane.AddChanMembersAsync(chan, [clientId], cancellationToken);
-        else await backplane.RemoveChanMembersAsync(chan, [clientId], cancellationToken);
+        if (join)
+        {
+            var limit = options.Value.MaxChannelsPerClient;
+            if (await backplane.TryAddChanMembersAsync(chan, [clientId], limit, cancellationToken) is { } refusal)
+            {
+                metrics.LimitExceeded("channels");
+                return ClientCommandFrames.Error(ImErrorCodes.ChannelLimit,
+                    $"already in {refusal.Chans} channels, the limit ({limit}): leave one before joining \"{chan}\"", command.AckId);
+            }
+        }
+        else
+        {
+            await backplane.RemoveChanMembersAsync(chan, [clientId], cancellationToken);
+        }
+        // The position is read before the subscription and announced before the ack, so a message the business
+        // publishes right after the ack is delivered live or read back as a gap — never skipped.
+        var position = join ? await dispatcher.ReadJoinPositionAsync(chan) : null;
         var changed = new List<string>(1);
         if (join) index.Join(clientId, chan, changed);
         else index.Leave(clientId, chan, changed);
         if (changed.Count > 0) await dispatcher.Subscriptions.SyncAsync(changed, cancellationToken);
+        if (position is { } p) dispatcher.AnnounceJoin(chan, p, [clientId]);
         var packet = RelayPacket.Write(new RelayHeader(join ? RelayPacketKind.Join : RelayPacketKind.Leave, To: [clientId], Chan: chan));
         await backplane.PublishToClientsAsync([clientId], packet, cancellationToken);
+        return null;
     }
 
     private async Task PublishAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)

@@ -28,7 +28,8 @@ internal sealed class ConnectionRunner(
     ILogger<RelayConnection> logger)
 {
     /// <param name="recover">The connect URL's <c>recover</c> parameter, when the client presents positions (see <see cref="StreamRecovery"/>).</param>
-    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken, string? recover = null)
+    /// <param name="output">The socket's transport writer when the relay may write its text frames itself (<see cref="Transport.RelayUpgradeMiddleware"/>).</param>
+    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken, string? recover = null, Transport.FrameOutput? output = null)
     {
         var nodeId = node.Id ?? throw new InvalidOperationException("The relay node has not started.");
         var registration = new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
@@ -36,17 +37,20 @@ internal sealed class ConnectionRunner(
         var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger);
         connection.Rights = ClientRightSet.From(ticket.Rights);
         connection.Commands = commands;
+        connection.Output = output;
         connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
-        // Before registration, so no live message can overtake the replay.
+        connection.LimitControlFrameRate(settings.ControlFramesPerSecond, settings.ControlFrameBurst);
+        // Before registration, so no live message can overtake the welcome positions or the replay.
         var positions = recovery.Prepare(connection, recover, settings.SendQueueLimit, out var refused);
         if (refused is not null) connection.TrySend(new OutFrame(refused));
         tracker.Enter();
         metrics.Connected();
         try
         {
+            IReadOnlyList<string> chans;
             try
             {
-                await presence.RegisterAsync(connection, cancellationToken);
+                chans = await presence.RegisterAsync(connection, cancellationToken);
             }
             catch (Exception e)
             {
@@ -57,8 +61,10 @@ internal sealed class ConnectionRunner(
             // A drain that began while this connection registered has not seen it: close it like the others.
             if (node.Stopping) connection.Close(ImCloseCodes.ServiceRestart, "server restart");
             RelayLog.Connected(logger, connection.ConnectionId, connection.ClientId);
-            if (positions is not null) recovery.RunInBackground(connection, positions, cancellationToken);
-            await connection.RunAsync(ClientFrames.Welcome(ticket.ClientId, connection.ConnectionId, nodeId), cancellationToken);
+            // After the channel subscriptions, so a message published after a position was read arrives live.
+            var welcome = await recovery.WelcomeAsync(connection, chans, positions, nodeId, cancellationToken);
+            recovery.RunInBackground(connection, positions, cancellationToken);
+            await connection.RunAsync(welcome, cancellationToken);
         }
         finally
         {

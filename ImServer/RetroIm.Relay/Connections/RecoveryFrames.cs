@@ -8,6 +8,7 @@ namespace RetroIm.Relay.Connections;
 /// <code>
 /// {"type":"recover_failed","stream":"ch:retro:1","reason":"expired","epoch":"…"|null,"offset":120}
 /// {"type":"recovered","streams":[{"stream":"c:42","epoch":"…","offset":17,"replayed":3}]}
+/// {"type":"joined","chan":"retro:1","pos":{"stream":"ch:retro:1","epoch":"…","offset":17}}
 /// </code>
 /// <c>epoch</c>/<c>offset</c> are the stream's current position, from which the client may track it again.
 /// </summary>
@@ -30,6 +31,25 @@ internal static class RecoveryFrames
             w.WriteString("reason", reason);
             if (epoch is null) w.WriteNull("epoch"); else w.WriteString("epoch", epoch);
             w.WriteNumber("offset", offset);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary><c>{"type":"joined","chan":"retro:1","pos":{"stream":"ch:retro:1","epoch":"…","offset":17}}</c></summary>
+    public static byte[] Joined(string chan, string stream, string epoch, long offset)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "joined");
+            w.WriteString("chan", chan);
+            w.WriteStartObject("pos");
+            w.WriteString("stream", stream);
+            w.WriteString("epoch", epoch);
+            w.WriteNumber("offset", offset);
+            w.WriteEndObject();
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();

@@ -1,24 +1,30 @@
 namespace RetroIm.Relay.Connections;
 
 /// <summary>
-/// Orders a recovering connection's positioned frames: while the replay runs, live frames are held; afterwards they
-/// are released behind the replay, and for good any frame at or below the highest offset already sent for its stream
-/// is dropped (the replay read and the live publish travel on different Redis connections, so a live frame may
-/// arrive after the replay that already contained it).
+/// Orders a connection's positioned frames per stream. It remembers the last position sent of every stream the
+/// connection receives; a live frame at or below it is dropped (a replay already sent it), and a live frame that skips
+/// offsets reveals messages the backplane lost on the way (Redis restarted, the subscription dropped): it and what
+/// follows are held while the missing range is read back from the stream (a catch-up). While a replay or catch-up
+/// runs, live frames are held and released behind it.
 /// </summary>
-/// <remarks>Only connections that asked to recover have one, so other connections pay nothing.</remarks>
+/// <remarks>
+/// Every connection starts holding (before it is indexed) until its welcome positions are known, so no live frame
+/// overtakes the welcome or a replay. Positions are per epoch: a frame of another epoch (Redis lost the stream) is sent.
+/// </remarks>
 internal sealed class RecoveryGate(int holdLimit)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, long> _sent = new(StringComparer.Ordinal);
-    private List<(OutFrame Frame, string Stream, long Offset)>? _held = [];
+    private readonly Dictionary<string, (string Epoch, long Offset)> _sent = new(StringComparer.Ordinal);
+    private List<(OutFrame Frame, string Stream, string Epoch, long Offset)>? _held = [];
+    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
+    private bool _pendingAll;
 
     public enum Verdict
     {
         /// <summary>Queue it now.</summary>
         Send,
 
-        /// <summary>Kept until the replay finished.</summary>
+        /// <summary>Kept until the replay or catch-up finished.</summary>
         Held,
 
         /// <summary>Already sent: drop it.</summary>
@@ -26,60 +32,131 @@ internal sealed class RecoveryGate(int holdLimit)
 
         /// <summary>Too much arrived during the replay: the connection must be closed as a slow consumer.</summary>
         Overflow,
+
+        /// <summary>Offsets were skipped: the frame is held and the caller must start a catch-up.</summary>
+        Gap,
     }
 
     /// <summary>Decides what happens to a live frame.</summary>
-    public Verdict Admit(in OutFrame frame, string stream, long offset)
+    public Verdict Admit(in OutFrame frame, string stream, string epoch, long offset)
     {
         lock (_lock)
         {
             if (_held is { } held)
             {
                 if (held.Count >= holdLimit) return Verdict.Overflow;
-                held.Add((frame, stream, offset));
+                held.Add((frame, stream, epoch, offset));
                 return Verdict.Held;
             }
-            return Record(stream, offset) ? Verdict.Send : Verdict.Duplicate;
+            if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal))
+            {
+                if (offset <= last.Offset) return Verdict.Duplicate;
+                if (offset > last.Offset + 1)
+                {
+                    _held = [(frame, stream, epoch, offset)];
+                    _pending.Add(stream);
+                    return Verdict.Gap;
+                }
+            }
+            _sent[stream] = (epoch, offset);
+            return Verdict.Send;
         }
     }
 
-    /// <summary>Notes a replayed offset (the replay runs before anything held is released).</summary>
-    public void Replayed(string stream, long offset)
-    {
-        lock (_lock) Record(stream, offset);
-    }
-
     /// <summary>
-    /// Takes what was held so far, deduplicated; returns an empty list once nothing is left, and from then on
-    /// <see cref="Admit"/> lets frames through (so they queue behind everything released before).
+    /// Asks for a catch-up of every stream (the backplane lost messages). True when the caller must run it; false when
+    /// a replay or catch-up is running already (it will read every stream again before releasing).
     /// </summary>
-    public List<OutFrame> Release(List<OutFrame> duplicates)
+    public bool RequestCatchUpAll()
     {
         lock (_lock)
         {
-            var held = _held;
-            if (held is null || held.Count == 0)
+            _pendingAll = true;
+            if (_held is not null) return false;
+            _held = [];
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A position the welcome (for a stream the client did not present) or a join announced: live frames up to it are
+    /// dropped, and a live frame beyond the next offset starts a catch-up. Only the first position of a stream (per
+    /// epoch) counts: a later announcement (the join packet echoing back to the node that already announced a client's
+    /// own join) must not skip messages sent in between. False when the stream was known already.
+    /// </summary>
+    public bool Announce(string stream, string epoch, long offset)
+    {
+        lock (_lock)
+        {
+            if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal)) return false;
+            _sent[stream] = (epoch, offset);
+            return true;
+        }
+    }
+
+    /// <summary>Notes a replayed frame's position, or a stream's current position after recover_failed.</summary>
+    public void Replayed(string stream, string epoch, long offset)
+    {
+        lock (_lock) Record(stream, epoch, offset);
+    }
+
+    /// <summary>Takes the positions to read back in the next catch-up round (none when nothing is pending).</summary>
+    public List<RecoverPosition> TakePending()
+    {
+        lock (_lock)
+        {
+            var reads = new List<RecoverPosition>();
+            foreach (var (stream, (epoch, offset)) in _sent)
             {
-                _held = null;
+                if (_pendingAll || _pending.Contains(stream)) reads.Add(new RecoverPosition(stream, epoch, offset));
+            }
+            _pending.Clear();
+            _pendingAll = false;
+            return reads;
+        }
+    }
+
+    /// <summary>
+    /// Takes what was held so far, deduplicated, up to the first frame that skips offsets (that stream becomes pending,
+    /// and it stays held). <paramref name="more"/> says another catch-up round must read first. Returns an empty list
+    /// with <paramref name="more"/> false once nothing is left: from then on <see cref="Admit"/> lets frames through
+    /// (so they queue behind everything released before).
+    /// </summary>
+    public List<OutFrame> Release(List<OutFrame> duplicates, out bool more)
+    {
+        lock (_lock)
+        {
+            more = _pendingAll || _pending.Count > 0;
+            var held = _held;
+            if (more || held is null || held.Count == 0)
+            {
+                if (!more) _held = null;
                 return [];
             }
             var release = new List<OutFrame>(held.Count);
-            foreach (var (frame, stream, offset) in held)
+            var kept = 0;
+            for (; kept < held.Count; kept++)
             {
-                if (Record(stream, offset)) release.Add(frame);
+                var (frame, stream, epoch, offset) = held[kept];
+                if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal) && offset > last.Offset + 1)
+                {
+                    _pending.Add(stream);
+                    more = true;
+                    break;
+                }
+                if (Record(stream, epoch, offset)) release.Add(frame);
                 else duplicates.Add(frame);
             }
-            // Nothing to write means nothing can queue behind: stop holding now. Otherwise hold what arrives while
-            // these are written, and release it in the next round.
-            _held = release.Count == 0 ? null : [];
+            // Hold what arrives while these are written (and what follows a gap); release it in the next round.
+            _held = kept == held.Count ? (release.Count == 0 ? null : []) : held.GetRange(kept, held.Count - kept);
             return release;
         }
     }
 
-    private bool Record(string stream, long offset)
+    private bool Record(string stream, string epoch, long offset)
     {
-        if (_sent.TryGetValue(stream, out var last) && offset <= last) return false;
-        _sent[stream] = offset;
+        if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal) && offset <= last.Offset) return false;
+        _sent[stream] = (epoch, offset);
         return true;
     }
 }

@@ -16,4 +16,16 @@ internal static partial class RecoveryLog
 
     [LoggerMessage(403, LogLevel.Error, "Recovery of connection {ConnectionId} crashed")]
     public static partial void Crashed(ILogger logger, string connectionId, Exception error);
+
+    [LoggerMessage(404, LogLevel.Warning, "Reading the stream positions for connection {ConnectionId} failed; its welcome has none")]
+    public static partial void PositionsFailed(ILogger logger, string connectionId, Exception error);
+
+    [LoggerMessage(405, LogLevel.Information, "The backplane resubscribed: catching up {Connections} connection(s) from the streams")]
+    public static partial void CatchingUp(ILogger logger, int connections);
+
+    [LoggerMessage(406, LogLevel.Warning, "Catching up connection {ConnectionId} failed; closing it so the client recovers")]
+    public static partial void CatchUpFailed(ILogger logger, string connectionId, Exception? error);
+
+    [LoggerMessage(407, LogLevel.Warning, "Reading the position of channel {Chan} after a join failed; the joined clients get none")]
+    public static partial void JoinPositionFailed(ILogger logger, string chan, Exception error);
 }

@@ -25,12 +25,6 @@ internal sealed partial class RelayConnection
                 await DrainUntilCloseAsync(cancellationToken);
                 return;
             }
-            if (!TakeFrameToken())
-            {
-                if (Close(ImCloseCodes.PolicyViolation, "rate limit")) _metrics.LimitExceeded("frame_rate");
-                await DrainUntilCloseAsync(cancellationToken);
-                return;
-            }
             if (head.MessageType == WebSocketMessageType.Binary)
             {
                 Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
@@ -74,7 +68,9 @@ internal sealed partial class RelayConnection
                     return false;
                 }
             }
-            Handle(buffer.AsSpan(0, length));
+            _metrics.MessageIn(length);
+            // Rate-limited once the type is known: acks and pings have a budget of their own (RelayConnection.Limits).
+            if (!Handle(buffer.AsSpan(0, length))) return false;
             await RunPendingCommandAsync(cancellationToken);
             return true;
         }
@@ -84,9 +80,11 @@ internal sealed partial class RelayConnection
         }
     }
 
-    private void Handle(ReadOnlySpan<byte> frame)
+    /// <summary>Handles one client frame; false when it was over the client's rate limit (the connection is closing).</summary>
+    private bool Handle(ReadOnlySpan<byte> frame)
     {
         var type = ClientFrameReader.ReadType(frame, out var error);
+        if (!TakeFrameToken(type)) return false;
         if (type == "ping")
         {
             TrySend(new OutFrame(ClientFrames.Pong));
@@ -105,6 +103,7 @@ internal sealed partial class RelayConnection
             RelayLog.BadClientFrame(_logger, ConnectionId, "unknown type");
             TrySend(new OutFrame(ClientFrames.Error(ImErrorCodes.UnknownType, $"unknown frame type \"{type}\"")));
         }
+        return true;
     }
 
     /// <summary>Reads and discards whatever still arrives until the client's close frame (bounded by the close timeout).</summary>

@@ -11,24 +11,34 @@ internal sealed partial class RelayConnection
     private RecoveryGate? _recovery;
     private AckableMessages? _ackable;
 
+    /// <summary>Runs the catch-up when a live frame reveals lost messages; set before the connection is indexed.</summary>
+    public StreamRecovery? Recovery { get; set; }
+
     /// <summary>
-    /// Starts holding positioned frames for a client that presented positions; called before the connection is
-    /// indexed, so no live frame can overtake the replay.
+    /// Starts holding positioned frames until the welcome positions are known (and a replay, if the client presented
+    /// positions, is done); called before the connection is indexed, so no live frame can overtake them.
     /// </summary>
     public void BeginRecovery(int holdLimit) => Volatile.Write(ref _recovery, new RecoveryGate(holdLimit));
 
+    /// <summary>The gate of this connection (null only before <see cref="BeginRecovery"/>).</summary>
+    public RecoveryGate? Gate => Volatile.Read(ref _recovery);
+
     /// <summary>
-    /// Queues a frame that has a position in <paramref name="stream"/>: as <see cref="TrySend"/>, but a recovering
-    /// connection holds it during the replay and drops it when the replay already sent that offset.
+    /// Queues a frame that has a position in <paramref name="stream"/>: as <see cref="TrySend"/>, but the gate holds it
+    /// during a replay or catch-up, drops it when that offset was sent already, and starts a catch-up when it skips
+    /// offsets (the backplane lost messages).
     /// </summary>
-    public bool TrySendPositioned(in OutFrame frame, string stream, long offset)
+    public bool TrySendPositioned(in OutFrame frame, string stream, string epoch, long offset)
     {
         if (frame.Receipt is { } receipt) RememberAckable(offset, receipt, frame.Slot);
         var gate = Volatile.Read(ref _recovery);
         if (gate is null) return TrySend(frame);
-        switch (gate.Admit(frame, stream, offset))
+        switch (gate.Admit(frame, stream, epoch, offset))
         {
             case RecoveryGate.Verdict.Held:
+                return true;
+            case RecoveryGate.Verdict.Gap:
+                Recovery?.CatchUpInBackground(this);
                 return true;
             case RecoveryGate.Verdict.Duplicate:
                 // The client has it (replayed): for a receipt that counts as written.
@@ -47,27 +57,29 @@ internal sealed partial class RelayConnection
     }
 
     /// <summary>Queues a replayed frame, waiting for room (the replay may be longer than the queue).</summary>
-    public async ValueTask EnqueueReplayAsync(byte[] frame, string stream, long offset, CancellationToken cancellationToken)
+    public async ValueTask EnqueueReplayAsync(byte[] frame, string stream, string epoch, long offset, CancellationToken cancellationToken)
     {
         await _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
-        _recovery?.Replayed(stream, offset);
+        _recovery?.Replayed(stream, epoch, offset);
     }
 
     /// <summary>Queues a recovery control frame (recovered / recover_failed) in order with the replay.</summary>
     public ValueTask EnqueueInOrderAsync(byte[] frame, CancellationToken cancellationToken) =>
         _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
 
-    /// <summary>Releases the frames held during the replay, behind it, and lets live frames through from then on.</summary>
-    public async Task EndRecoveryAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Releases the frames held during the replay or catch-up, behind it. Returns false (with nothing left held back
+    /// wrongly) when another catch-up round must read first: a held frame skips offsets, or a catch-up was requested.
+    /// </summary>
+    public async Task<bool> EndRecoveryAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _recovery) is not { } gate) return;
+        if (Volatile.Read(ref _recovery) is not { } gate) return true;
         var duplicates = new List<OutFrame>();
         while (true)
         {
-            var release = gate.Release(duplicates);
+            var release = gate.Release(duplicates, out var more);
             foreach (var dropped in duplicates) dropped.Receipt?.Complete(dropped.Slot, true);
             duplicates.Clear();
-            if (release.Count == 0) return;
             for (var i = 0; i < release.Count; i++)
             {
                 try
@@ -81,6 +93,8 @@ internal sealed partial class RelayConnection
                     throw;
                 }
             }
+            if (more) return false;
+            if (release.Count == 0) return true;
         }
     }
 

@@ -72,6 +72,7 @@ internal sealed partial class RelayConnection
     /// <summary>Queues a frame without waiting. A full queue closes the connection as a slow consumer (1013).</summary>
     public bool TrySend(in OutFrame frame)
     {
+        if (TryWriteDirect(frame)) return true;
         if (_queue.Writer.TryWrite(frame)) return true;
         if (Close(Im.Protocol.ImCloseCodes.TryAgainLater, "slow consumer: send queue full"))
         {

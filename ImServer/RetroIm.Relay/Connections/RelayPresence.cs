@@ -17,7 +17,8 @@ internal sealed class RelayPresence(IImBackplane backplane, LocalIndex index, Re
     /// Indexes the connection first (so a join or message racing the registration is not lost), registers it, and
     /// waits until its channels are subscribed, so that a client holding the welcome frame receives channel messages.
     /// </summary>
-    public async Task RegisterAsync(RelayConnection connection, CancellationToken cancellationToken)
+    /// <returns>The client's channels, as the backplane answered.</returns>
+    public async Task<IReadOnlyList<string>> RegisterAsync(RelayConnection connection, CancellationToken cancellationToken)
     {
         index.Add(connection);
         IReadOnlyList<string> chans;
@@ -36,6 +37,7 @@ internal sealed class RelayPresence(IImBackplane backplane, LocalIndex index, Re
         var changed = new List<string>();
         index.CompleteRegistration(connection, chans, changed);
         await dispatcher.Subscriptions.SyncAsync(chans, cancellationToken);
+        return chans;
     }
 
     /// <summary>Removes the connection from the index and, once, from the backplane; never throws.</summary>

@@ -15,24 +15,38 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _connects;
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _messagesOut;
+    private readonly Counter<long> _bytesOut;
+    private readonly Counter<long> _messagesIn;
+    private readonly Counter<long> _bytesIn;
     private readonly Counter<long> _queueDrops;
     private readonly Counter<long> _forbidden;
     private readonly Counter<long> _clientEvents;
     private readonly Counter<long> _limitsExceeded;
+    private readonly Counter<long> _recoveries;
+    private readonly Counter<long> _recoveredMessages;
 
     public RelayMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = Meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("retroim.relay.connections", "{connection}", "Open client connections");
         _connects = meter.CreateCounter<long>("retroim.relay.connects", "{connection}", "Accepted connections");
         _refusals = meter.CreateCounter<long>("retroim.relay.refusals", "{request}", "Connect requests refused, by reason");
         _messagesOut = meter.CreateCounter<long>("retroim.relay.messages_out", "{frame}", "Frames written to client sockets");
+        _bytesOut = meter.CreateCounter<long>("retroim.relay.bytes_out", "By", "Bytes of frames written to client sockets");
+        _messagesIn = meter.CreateCounter<long>("retroim.relay.messages_in", "{frame}", "Text frames received from client sockets");
+        _bytesIn = meter.CreateCounter<long>("retroim.relay.bytes_in", "By", "Bytes of text frames received from client sockets");
         _queueDrops = meter.CreateCounter<long>("retroim.relay.queue_drops", "{connection}", "Connections closed as slow consumers");
         _forbidden = meter.CreateCounter<long>("retroim.relay.forbidden", "{frame}", "Client frames refused for lack of a right, by kind: event, join, leave, publish");
         _clientEvents = meter.CreateCounter<long>("retroim.relay.client_events", "{event}", "Client events appended to the business's stream");
         _limitsExceeded = meter.CreateCounter<long>("retroim.relay.limits_exceeded", "{event}",
             "Over-limit events, by limit: connect_rate, frame_rate, frame_size, channels");
+        _recoveries = meter.CreateCounter<long>("retroim.relay.recoveries", "{stream}",
+            "Streams a reconnecting client asked to recover, by result: recovered, expired, epoch_changed, not_member, unavailable, invalid");
+        _recoveredMessages = meter.CreateCounter<long>("retroim.relay.recovered_messages", "{frame}", "Missed messages replayed to reconnecting clients");
     }
+
+    /// <summary>This node's meter (one per host): node stats listen to its instruments only.</summary>
+    public Meter Meter { get; }
 
     public void Connected()
     {
@@ -44,7 +58,17 @@ internal sealed class RelayMetrics
 
     public void Refused(string reason) => _refusals.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    public void MessageOut() => _messagesOut.Add(1);
+    public void MessageOut(int bytes)
+    {
+        _messagesOut.Add(1);
+        _bytesOut.Add(bytes);
+    }
+
+    public void MessageIn(int bytes)
+    {
+        _messagesIn.Add(1);
+        _bytesIn.Add(bytes);
+    }
 
     public void QueueDrop() => _queueDrops.Add(1);
 
@@ -55,4 +79,11 @@ internal sealed class RelayMetrics
 
     /// <summary>A client went over <paramref name="limit"/> (connect_rate, frame_rate, frame_size or channels).</summary>
     public void LimitExceeded(string limit) => _limitsExceeded.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>One stream of a recovery ended with <paramref name="result"/> (recovered, expired, …), replaying <paramref name="replayed"/> messages.</summary>
+    public void Recovery(string result, int replayed = 0)
+    {
+        _recoveries.Add(1, new KeyValuePair<string, object?>("result", result));
+        if (replayed > 0) _recoveredMessages.Add(replayed);
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class RelayNode
     private volatile bool _deregistered;
     private volatile bool _draining;
     private int _drainStarted;
+    private volatile Im.Backplane.NodeStats? _stats;
 
     /// <summary>The node id; null until the node has started.</summary>
     public string? Id => _id;
@@ -41,7 +42,10 @@ internal sealed class RelayNode
     public bool Accepting => _id is not null && _everRegistered && !_stopping && !_draining;
 
     /// <summary>What the heartbeat registers: identity, load, and whether new clients should be routed here.</summary>
-    public Im.Backplane.NodeInfo ToInfo(long connections) => new(_id!, _url!, connections, StartedAtMs, _draining);
+    public Im.Backplane.NodeInfo ToInfo(long connections) => new(_id!, _url!, connections, StartedAtMs, _draining, _stats);
+
+    /// <summary>The figures every later heartbeat (the drain's too) publishes, until the next update.</summary>
+    public void UpdateStats(Im.Backplane.NodeStats stats) => _stats = stats;
 
     /// <summary>True when this call started the drain.</summary>
     public bool BeginDraining()

@@ -26,6 +26,7 @@ internal sealed partial class RelayNodeService(
     LocalIndex index,
     ConnectionTracker tracker,
     RelayDrain drain,
+    NodeStatsCollector stats,
     IOptions<ImRelayOptions> options,
     TimeProvider time,
     IServiceProvider services,
@@ -131,6 +132,7 @@ internal sealed partial class RelayNodeService(
     {
         try
         {
+            node.UpdateStats(stats.Take());
             var info = node.ToInfo(index.ConnectionCount);
             var isNew = await backplane.HeartbeatNodeAsync(info, options.Value.NodeTtl, cancellationToken);
             var wasRegistered = node.EverRegistered;

@@ -26,6 +26,24 @@ internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics 
 
     public int ConnectionCount => Volatile.Read(ref _count);
 
+    /// <summary>Distinct clients with a connection here (node stats).</summary>
+    public int ClientCount
+    {
+        get
+        {
+            lock (_lock) return _clients.Count;
+        }
+    }
+
+    /// <summary>Channels with a local member (node stats).</summary>
+    public int ChanCount
+    {
+        get
+        {
+            lock (_lock) return _chans.Count;
+        }
+    }
+
     /// <summary>Adds a connection whose registration is still pending, so packets for its client reach it at once.</summary>
     public void Add(RelayConnection connection)
     {

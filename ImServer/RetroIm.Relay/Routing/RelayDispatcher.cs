@@ -102,7 +102,7 @@ internal sealed partial class RelayDispatcher
             var stream = ImStreams.Chan(positionedChan);
             var offset = header.Offsets![0];
             var spliced = new OutFrame(FramePositions.Splice(body.Span, stream, header.Epochs[0], offset));
-            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, offset);
+            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, header.Epochs[0], offset);
             return;
         }
         // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
@@ -162,7 +162,7 @@ internal sealed partial class RelayDispatcher
             foreach (var connection in connections)
             {
                 receipt?.Expect();
-                if (!connection.TrySendPositioned(new OutFrame(frame, receipt, slot), stream, offsets[slot])) receipt?.Complete(slot, false);
+                if (!connection.TrySendPositioned(new OutFrame(frame, receipt, slot), stream, epochs[slot], offsets[slot])) receipt?.Complete(slot, false);
             }
         }
         receipt?.Seal();
@@ -180,27 +180,32 @@ internal sealed partial class RelayDispatcher
             return;
         }
         var changed = new List<string>(1);
-        var local = header.ReceiptTopic is not null && header.Id is not null ? new List<string>(to.Count) : null;
+        // A join tells the joined connections the channel's position (RelayDispatcher.Joins.cs), so it needs them too.
+        var joined = header.Kind == RelayPacketKind.Join ? chan : null;
+        var local = (header.ReceiptTopic is not null && header.Id is not null) || joined is not null ? new List<string>(to.Count) : null;
         foreach (var clientId in to)
         {
             var here = header.Kind == RelayPacketKind.Join ? _index.Join(clientId, chan, changed) : _index.Leave(clientId, chan, changed);
             if (here) local?.Add(clientId);
         }
         if (local is null) Subscriptions.SyncInBackground(changed);
-        else _ = Task.Run(() => AcknowledgeMembershipAsync(changed, header.Id!, header.ReceiptTopic!, local));
+        else _ = Task.Run(() => AcknowledgeMembershipAsync(changed, header.Id, header.ReceiptTopic, local, joined));
     }
 
-    private async Task AcknowledgeMembershipAsync(List<string> changed, string id, string receiptTopic, List<string> local)
+    private async Task AcknowledgeMembershipAsync(List<string> changed, string? id, string? receiptTopic, List<string> local, string? joined)
     {
         try
         {
+            var position = joined is not null && local.Count > 0 ? await ReadJoinPositionAsync(joined) : null;
             await Subscriptions.SyncAsync(changed, CancellationToken.None);
+            if (position is { } p) AnnounceJoin(joined!, p, local);
+            if (id is null || receiptTopic is null) return;
             var payload = JsonSerializer.SerializeToUtf8Bytes(new ReceiptReport(id, _node.Id ?? "", local), ImJsonContext.Default.ReceiptReport);
             await _backplane.PublishAsync(receiptTopic, payload);
         }
         catch (Exception e)
         {
-            RelayLog.ReceiptFailed(_logger, id, e);
+            RelayLog.ReceiptFailed(_logger, id ?? joined ?? "", e);
         }
     }
 

@@ -39,6 +39,38 @@ public abstract partial class BackplaneConformanceTests
     }
 
     [Test]
+    public async Task GetStreamPositions_NewStream_StartsSequenceAndFirstPublishKeepsItsEpoch()
+    {
+        var before = await Backplane.GetStreamPositionsAsync([ImStreams.Client("a"), ImStreams.Chan("room")]);
+        var again = await Backplane.GetStreamPositionsAsync([ImStreams.Chan("room")]);
+        await Backplane.PublishMessageToClientsAsync(["a"], Header(["a"]), Frame("m1"), Keep);
+        var chanPosition = await Backplane.PublishChanMessageAsync("room", new RelayHeader(RelayPacketKind.Message, Chan: "room", Id: "m"), Frame("c1"), Keep);
+
+        var client = await Backplane.ReadStreamAsync(ImStreams.Client("a"), before[0].Epoch, before[0].Offset);
+        var chan = await Backplane.ReadStreamAsync(ImStreams.Chan("room"), before[1].Epoch, before[1].Offset);
+
+        Assert.That(before.Select(p => p.Offset), Is.EqualTo(new long[] { 0, 0 }));
+        Assert.That(before[0].Epoch, Is.Not.Empty.And.Not.EqualTo(before[1].Epoch));
+        Assert.That(again[0], Is.EqualTo(before[1]), "an existing sequence is not restarted");
+        Assert.That(chanPosition, Is.EqualTo(new StreamPosition(before[1].Epoch, 1)));
+        Assert.That((client.Status, client.Epoch, client.LastOffset), Is.EqualTo((StreamReadStatus.Ok, before[0].Epoch, 1L)));
+        Assert.That(client.Entries.Select(e => Text(e.Frame)), Is.EqualTo(new[] { Text(Frame("m1")) }));
+        Assert.That(chan.Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 1 }));
+    }
+
+    [Test]
+    public async Task GetStreamPositions_ExistingStream_ReturnsLastOffset()
+    {
+        for (var i = 1; i <= 3; i++) await Backplane.PublishMessageToClientsAsync(["a"], Header(["a"]), Frame("m" + i), Keep);
+
+        var positions = await Backplane.GetStreamPositionsAsync([ImStreams.Client("a")]);
+        var read = await Backplane.ReadStreamAsync(ImStreams.Client("a"), positions[0].Epoch, positions[0].Offset);
+
+        Assert.That(positions[0].Offset, Is.EqualTo(3));
+        Assert.That((read.Status, read.Entries.Count), Is.EqualTo((StreamReadStatus.Ok, 0)));
+    }
+
+    [Test]
     public async Task ReadStream_ClientStream_EntriesAfterOffsetInOrder()
     {
         var epoch = "";

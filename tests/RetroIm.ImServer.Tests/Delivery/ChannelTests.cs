@@ -52,6 +52,7 @@ public sealed class ChannelTests : ClusterTestBase
         var lateSocket = await ConnectToAsync(late, NodeB); // NodeB has no member of the channel yet
 
         await Cluster.Client.JoinChanAsync(chan, late);
+        await lateSocket.ExpectAsync("joined", Bound); // the channel's position (README "Delivery guarantees")
         await Cluster.Client.SendChanMessageAsync(null, chan, new { text = "after join" });
 
         foreach (var socket in new[] { earlySocket, lateSocket })
@@ -78,6 +79,7 @@ public sealed class ChannelTests : ClusterTestBase
         var lateSocket = await ConnectToAsync(late, NodeB);
 
         await Cluster.Client.JoinChanAsync(chan, late);
+        await lateSocket.ExpectAsync("joined", Bound); // the channel's position (README "Delivery guarantees")
         var redis = await Cluster.GetRedisClientAsync();
         await Wait.UntilAsync(
             async () => (await redis.ExecuteAsync("PUBSUB", "NUMSUB", "im:chan:" + chan)).Items[1].AsInt64() == 2,

@@ -51,8 +51,9 @@ public sealed class RedisOutageTests : ClusterTestBase
             await Cluster.Redis.RestartAsync();
         }
 
-        await Wait.UntilAsync(async () => (await GetAsync(new Uri(NodeA.HttpBase, "/health"))).Status == HttpStatusCode.OK, Recovery, "the node to be healthy again");
-        await Wait.UntilAsync(async () => (await GetAsync(new Uri(webApi.BaseAddress, "/health"))).Status == HttpStatusCode.OK, Recovery, "the WebApi to be healthy again");
+        // Healthy again: HTTP 200 and the body says so, on both.
+        await Wait.UntilAsync(async () => await IsHealthyAsync(new Uri(NodeA.HttpBase, "/health")), Recovery, "the node to be healthy again (200, status healthy)");
+        await Wait.UntilAsync(async () => await IsHealthyAsync(new Uri(webApi.BaseAddress, "/health")), Recovery, "the WebApi to be healthy again (200, status healthy)");
         await Wait.UntilAsync(async () => await Cluster.Client.HasOnlineAsync(id), Recovery, "the client to be registered again");
         await Wait.UntilAsync(
             async () =>
@@ -115,6 +116,12 @@ public sealed class RedisOutageTests : ClusterTestBase
             await Cluster.Redis.RestartAsync();
             await backplane.DisposeAsync();
         }
+    }
+
+    private static async Task<bool> IsHealthyAsync(Uri uri)
+    {
+        var (status, body) = await GetAsync(uri);
+        return status == HttpStatusCode.OK && body.GetProperty("status").GetString() == "healthy";
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(Uri uri)

@@ -25,6 +25,35 @@ public sealed partial class InMemoryBackplane
         return Task.CompletedTask;
     }
 
+    public Task<ChanJoinRefusal?> TryAddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, int maxChansPerClient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chan);
+        ArgumentNullException.ThrowIfNull(clientIds);
+        ThrowIfDisposed();
+        if (clientIds.Count == 0) return Task.FromResult<ChanJoinRefusal?>(null);
+        foreach (var clientId in clientIds) ArgumentNullException.ThrowIfNull(clientId, nameof(clientIds));
+        lock (_gate)
+        {
+            if (maxChansPerClient > 0)
+            {
+                foreach (var clientId in clientIds)
+                {
+                    if (_clientChans.TryGetValue(clientId, out var chans) && chans.Count >= maxChansPerClient && !chans.Contains(chan))
+                    {
+                        return Task.FromResult<ChanJoinRefusal?>(new ChanJoinRefusal(clientId, chans.Count));
+                    }
+                }
+            }
+            var members = GetOrAdd(_chanMembers, chan);
+            foreach (var clientId in clientIds)
+            {
+                members.Add(clientId);
+                GetOrAdd(_clientChans, clientId).Add(chan);
+            }
+        }
+        return Task.FromResult<ChanJoinRefusal?>(null);
+    }
+
     public Task RemoveChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chan);

@@ -106,6 +106,36 @@ public sealed partial class InMemoryBackplane
         }
     }
 
+    public Task<IReadOnlyList<StreamPosition>> GetStreamPositionsAsync(IReadOnlyList<string> streams, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        ThrowIfDisposed();
+        var positions = new StreamPosition[streams.Count];
+        lock (_gate)
+        {
+            var now = NowMs();
+            for (var i = 0; i < positions.Length; i++)
+            {
+                var stream = streams[i] ?? throw new ArgumentNullException(nameof(streams), "A stream is null.");
+                if (!_streams.TryGetValue(stream, out var log) || log.SequenceExpiresAtMs <= now)
+                {
+                    log = new MemoryStreamLog(RedisBackplane.NewEpoch());
+                    log.Start(now + SequenceTtlMs);
+                    _streams[stream] = log;
+                }
+                positions[i] = new StreamPosition(log.Epoch, log.LastOffset);
+            }
+        }
+        return Task.FromResult<IReadOnlyList<StreamPosition>>(positions);
+    }
+
+    /// <summary>Never raised: in-process delivery cannot lose a subscription.</summary>
+    public event Action? Resubscribed
+    {
+        add { }
+        remove { }
+    }
+
     private (string Epoch, long Offset) AppendLocked(string stream, byte[] frame, StreamRetention retention, long now)
     {
         if (!_streams.TryGetValue(stream, out var log) || log.SequenceExpiresAtMs <= now)

@@ -19,6 +19,14 @@ internal sealed class MemoryStreamLog(string epoch)
     /// <summary>Oldest first; offsets consecutive.</summary>
     public Queue<(long Offset, long AtMs, byte[] Frame)> Entries { get; } = new();
 
+    /// <summary>A sequence started before its first append (offset 0), as the Redis StreamPositions script does.</summary>
+    public void Start(long expiresAtMs)
+    {
+        MaxLength = int.MaxValue;
+        MaxAgeMs = long.MaxValue / 2;
+        SequenceExpiresAtMs = expiresAtMs;
+    }
+
     public void Append(byte[] frame, StreamRetention retention, long now, long sequenceTtlMs)
     {
         MaxLength = retention.MaxLength;

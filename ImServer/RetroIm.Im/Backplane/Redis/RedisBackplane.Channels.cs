@@ -7,6 +7,22 @@ public sealed partial class RedisBackplane
     public Task AddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default) =>
         ChangeMembersAsync(RedisScripts.AddChanMembers, chan, clientIds, cancellationToken);
 
+    public async Task<ChanJoinRefusal?> TryAddChanMembersAsync(string chan, IReadOnlyList<string> clientIds, int maxChansPerClient, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chan);
+        ArgumentNullException.ThrowIfNull(clientIds);
+        if (clientIds.Count == 0) return null;
+        var args = new RedisArg[3 + clientIds.Count];
+        args[0] = chan;
+        args[1] = _keys.ClientChansPrefix;
+        args[2] = Math.Max(0, maxChansPerClient);
+        for (var i = 0; i < clientIds.Count; i++) args[3 + i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
+        var reply = await _client.EvalAsync(RedisScripts.AddChanMembersWithinLimit, [_keys.Chans, _keys.ChanMembers(chan)], args, cancellationToken).ConfigureAwait(false);
+        return reply.Type == RespType.Array && reply.Items.Count == 2
+            ? new ChanJoinRefusal(reply.Items[0].AsString()!, reply.Items[1].AsInt64())
+            : null;
+    }
+
     public Task RemoveChanMembersAsync(string chan, IReadOnlyList<string> clientIds, CancellationToken cancellationToken = default) =>
         ChangeMembersAsync(RedisScripts.RemoveChanMembers, chan, clientIds, cancellationToken);
 

@@ -10,6 +10,9 @@ public sealed partial class RedisBackplane
 {
     private const int StreamArgs = 5;
 
+    /// <summary>How long a sequence started by <see cref="GetStreamPositionsAsync"/> lives unused (appends extend it).</summary>
+    internal static readonly TimeSpan SequenceTtl = TimeSpan.FromHours(24);
+
     public async Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientIds);
@@ -65,6 +68,29 @@ public sealed partial class RedisBackplane
             entries[i] = new StreamEntry(long.Parse(flat[2 * i].AsString()!, System.Globalization.CultureInfo.InvariantCulture), flat[2 * i + 1].AsBytes()!);
         }
         return new StreamReadResult(status, string.IsNullOrEmpty(current) ? null : current, reply.Items[2].AsInt64(), entries);
+    }
+
+    public async Task<IReadOnlyList<StreamPosition>> GetStreamPositionsAsync(IReadOnlyList<string> streams, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        if (streams.Count == 0) return [];
+        var args = new RedisArg[3 + 2 * streams.Count];
+        args[0] = _keys.SeqPrefix;
+        args[1] = _keys.HistPrefix;
+        args[2] = (long)SequenceTtl.TotalMilliseconds;
+        for (var i = 0; i < streams.Count; i++)
+        {
+            args[3 + 2 * i] = streams[i] ?? throw new ArgumentNullException(nameof(streams), "A stream is null.");
+            args[4 + 2 * i] = NewEpoch();
+        }
+        var reply = await _client.EvalAsync(RedisScripts.StreamPositions, [], args, cancellationToken).ConfigureAwait(false);
+        var items = reply.Items;
+        var positions = new StreamPosition[streams.Count];
+        for (var i = 0; i < positions.Length; i++)
+        {
+            positions[i] = new StreamPosition(items[2 * i].AsString()!, long.Parse(items[2 * i + 1].AsString()!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return positions;
     }
 
     private void FillStreamArgs(RedisArg[] args, StreamRetention retention)

@@ -21,9 +21,15 @@ public sealed partial class RedisBackplane : IImBackplane
         _keys = new RedisKeys(options.Prefix);
         _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
         _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
+        _subscriber.ConnectionChanged += OnSubscriberConnectionChanged;
     }
 
+    public event Action? Resubscribed;
+
     public string Kind => "redis";
+
+    /// <summary>host:port of the Redis, for messages that say which one could not be reached.</summary>
+    internal string Endpoint => $"{_client.Options.Host}:{_client.Options.Port}";
 
     public async Task PingAsync(CancellationToken cancellationToken = default) =>
         await _client.ExecuteAsync("PING", [], cancellationToken).ConfigureAwait(false);
@@ -33,6 +39,12 @@ public sealed partial class RedisBackplane : IImBackplane
         await _subscriber.DisposeAsync().ConfigureAwait(false);
         await DisposeClientEventReadersAsync().ConfigureAwait(false);
         await _client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void OnSubscriberConnectionChanged(bool connected)
+    {
+        // True also follows the first connect: a catch-up then finds nothing missed, so no need to tell them apart.
+        if (connected) Resubscribed?.Invoke();
     }
 
     private static long TtlMs(TimeSpan ttl)

@@ -41,8 +41,9 @@ internal static partial class RedisScripts
           local seqKey, histKey = seqPrefix .. stream, histPrefix .. stream
           local offset = redis.call('HINCRBY', seqKey, 's', 1)
           local epoch = redis.call('HGET', seqKey, 'e')
-          if offset == 1 or not epoch then
+          if not epoch then
             -- A new (or lost and restarted) sequence: entries of an older epoch must never be served under this one.
+            -- (A sequence GetStreamPositions started has its epoch and offset 0: the first append keeps that epoch.)
             epoch = freshEpoch
             redis.call('DEL', histKey)
           end
@@ -91,6 +92,27 @@ internal static partial class RedisScripts
         local epoch, offset = append(ARGV[7], ARGV[9])
         redis.call('PUBLISH', ARGV[6], ARGV[8] .. ',"pe":["' .. epoch .. '"],"po":[' .. string.format('%d', offset) .. ']}\n' .. ARGV[9])
         return {epoch, offset}
+        """);
+
+    /// <summary>
+    /// ARGV: [1] seq key prefix, [2] history key prefix, [3] sequence TTL ms, [4…] (stream, fresh epoch) pairs. Returns
+    /// {epoch, offset, …} per stream, starting a sequence at offset 0 (and emptying any orphaned history) where none exists.
+    /// </summary>
+    public static readonly LuaScript StreamPositions = Script("""
+        local out = {}
+        for i = 4, #ARGV, 2 do
+          local seqKey = ARGV[1] .. ARGV[i]
+          local seq = redis.call('HMGET', seqKey, 'e', 's')
+          if not seq[1] then
+            redis.call('DEL', ARGV[2] .. ARGV[i])
+            redis.call('HSET', seqKey, 'e', ARGV[i + 1], 's', 0)
+            redis.call('PEXPIRE', seqKey, tonumber(ARGV[3]))
+            seq = {ARGV[i + 1], '0'}
+          end
+          out[#out + 1] = seq[1]
+          out[#out + 1] = seq[2] or '0'
+        end
+        return out
         """);
 
     /// <summary>

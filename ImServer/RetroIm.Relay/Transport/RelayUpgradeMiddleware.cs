@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetroIm.Relay.Connections;
+
+namespace RetroIm.Relay.Transport;
+
+/// <summary>
+/// A Kestrel connection middleware that answers WebSocket upgrades to the relay path itself, so an upgraded socket
+/// runs on the raw transport pipe with no HTTP connection, request or context kept alive under it (the bulk of an
+/// idle connection's memory). It peeks at the first bytes without consuming them: anything that is not
+/// <c>GET /ws?… HTTP/1.1</c> with <c>Upgrade: websocket</c> — other paths, HTTP/2, TLS, malformed or oversized
+/// heads — goes to the HTTP pipeline untouched. Decisions are <see cref="RelayHandshake"/>'s, as on the HTTP path.
+/// </summary>
+internal sealed class RelayUpgradeMiddleware
+{
+    /// <summary>A request head longer than this goes to HTTP, which applies Kestrel's own limits to it.</summary>
+    public const int MaxHeadBytes = 8192;
+
+    private readonly ConnectionDelegate _next;
+    private readonly RelayHandshake _handshake;
+    private readonly ConnectionRunner _runner;
+    private readonly IOptions<ImRelayOptions> _options;
+    private readonly TimeSpan _headTimeout;
+    private readonly byte[] _prefix;
+    private readonly ILogger _logger;
+
+    public RelayUpgradeMiddleware(ConnectionDelegate next, RelayHandshake handshake, ConnectionRunner runner,
+        IOptions<ImRelayOptions> options, TimeSpan headTimeout, string path, ILogger<RelayUpgradeMiddleware> logger)
+    {
+        if (!path.StartsWith('/') || path.Contains('?', StringComparison.Ordinal) || path.Contains(' ', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The relay path must start with '/' and hold no query or spaces.", nameof(path));
+        }
+        _next = next;
+        _handshake = handshake;
+        _runner = runner;
+        _options = options;
+        _headTimeout = headTimeout;
+        _prefix = Encoding.ASCII.GetBytes("GET " + path);
+        _logger = logger;
+    }
+
+    /// <summary>The keep-alive PONG timeout both transports use: off (infinite) unless PINGs are on too.</summary>
+    public static TimeSpan KeepAliveTimeout(ImRelayOptions settings) =>
+        settings.KeepAliveTimeout > TimeSpan.Zero && settings.KeepAliveInterval > TimeSpan.Zero
+            ? settings.KeepAliveTimeout
+            : Timeout.InfiniteTimeSpan;
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        UpgradeHead? head;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            timeout.CancelAfter(_headTimeout);
+            try
+            {
+                head = await ReadHeadAsync(connection, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
+            {
+                TransportLog.HeadTimeout(_logger, connection.ConnectionId);
+                HandshakeResponses.WriteTimeout(connection.Transport.Output);
+                await connection.Transport.Output.FlushAsync();
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        if (head is null)
+        {
+            await _next(connection);
+            return;
+        }
+        try
+        {
+            await UpgradeAsync(connection, head);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException)
+        {
+            TransportLog.UpgradeFailed(_logger, connection.ConnectionId, e.Message);
+        }
+    }
+
+    /// <summary>The upgrade head (consumed), or null with nothing consumed when the connection is HTTP's.</summary>
+    private async Task<UpgradeHead?> ReadHeadAsync(ConnectionContext connection, CancellationToken cancellationToken)
+    {
+        var input = connection.Transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync(cancellationToken);
+            var buffer = result.Buffer;
+            var kind = UpgradeHeadParser.Parse(buffer, _prefix, MaxHeadBytes, out var head, out var headLength);
+            if (kind == HeadKind.Ours)
+            {
+                // Bytes after the head (a client that did not wait for the 101) stay in the pipe for the WebSocket.
+                input.AdvanceTo(buffer.GetPosition(headLength));
+                return head;
+            }
+            if (kind == HeadKind.NotOurs || result.IsCompleted || result.IsCanceled)
+            {
+                // Examined nothing either: HTTP's first read must see these bytes at once.
+                input.AdvanceTo(buffer.Start);
+                return null;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private async Task UpgradeAsync(ConnectionContext connection, UpgradeHead head)
+    {
+        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        var decision = await _handshake.DecideAsync(new HandshakeInput(remote, head.Origin, head.IsWebSocketRequest, head.Token), connection.ConnectionClosed);
+        var output = connection.Transport.Output;
+        if (decision.Ticket is not { } ticket)
+        {
+            HandshakeResponses.WriteRefusal(output, decision);
+            await output.FlushAsync(connection.ConnectionClosed);
+            return;
+        }
+        HandshakeResponses.WriteSwitchingProtocols(output, head.Key);
+        await output.FlushAsync(connection.ConnectionClosed);
+
+        var settings = _options.Value;
+        // The WebSocket reads and writes its control frames through the stream; the relay writes its text frames
+        // through the same FrameOutput, so they share one lock and never interleave.
+        var frames = new FrameOutput(output);
+        using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = settings.KeepAliveInterval,
+            KeepAliveTimeout = KeepAliveTimeout(settings),
+        });
+        await _runner.RunAsync(socket, ticket, connection.ConnectionClosed, head.Recover, frames);
+        // An aborted socket (drain deadline, half-open peer, close handshake timeout) drops the TCP connection at
+        // once instead of waiting for unsent bytes.
+        if (socket.State == WebSocketState.Aborted) connection.Abort();
+    }
+}

@@ -1,0 +1,33 @@
+namespace RetroIm.Bench;
+
+/// <summary>A system under test: its cluster on loopback, how clients reach it, and how the business publishes to it.</summary>
+internal interface IBenchTarget : IAsyncDisposable
+{
+    /// <summary>The column header: "RetroIm" or "Socket.IO".</summary>
+    string Name { get; }
+
+    /// <summary>Whether a reconnecting client gets the messages it missed (RetroIm's recovery; not the Redis adapter).</summary>
+    bool ReplaysMissedMessages { get; }
+
+    /// <summary>The live server processes (not redis-server, not the publisher), for CPU and RSS.</summary>
+    IReadOnlyList<int> ServerProcessIds { get; }
+
+    int? RedisProcessId { get; }
+
+    /// <summary>CPU seconds used so far by whatever publishes (RetroIm: this process, ImClient in it; Socket.IO: publisher.js).</summary>
+    double PublisherCpuSeconds();
+
+    /// <summary>Starts redis-server and the nodes; completes when every node serves.</summary>
+    Task StartAsync(int nodes);
+
+    /// <summary>Business-side set-up before clients connect (RetroIm: channel membership through ImHelper).</summary>
+    Task PrepareAsync(string scenario, string prefix, int clients);
+
+    LoadGenSpec LoadGenSpec(string scenario, string prefix, int first, int count, int concurrency);
+
+    /// <summary>Publishes the plan at its rate; returns the seconds it took.</summary>
+    Task<double> PublishAsync(PublishPlan plan);
+
+    /// <summary>kill -9 of node <paramref name="index"/>.</summary>
+    void KillNode(int index);
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace RetroIm.Bench;
+
+/// <summary>A <c>node</c> child (the Socket.IO peer's servers and publisher) speaking one JSON object per stdout line.</summary>
+internal sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly Queue<string> _stderr = new();
+
+    private NodeProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    /// <summary>Starts <c>node script args</c> and waits (bounded) for its <c>{"event":"ready"}</c> line.</summary>
+    public static async Task<NodeProcess> StartAsync(string script, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = Path.GetDirectoryName(script)!,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(script);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = new Process { StartInfo = info };
+        var node = new NodeProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) node._lines.Writer.TryComplete();
+            else node._lines.Writer.TryWrite(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (node._stderr)
+            {
+                node._stderr.Enqueue(e.Data);
+                if (node._stderr.Count > 20) node._stderr.Dequeue();
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var ready = await node.ReadAsync(timeout);
+            if (ready.GetProperty("event").GetString() != "ready") throw new InvalidOperationException("unexpected first line " + ready);
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<JsonElement> ReadAsync(TimeSpan timeout)
+    {
+        try
+        {
+            var line = await _lines.Reader.ReadAsync().AsTask().WaitAsync(timeout);
+            return JsonDocument.Parse(line).RootElement.Clone();
+        }
+        catch (Exception e) when (e is ChannelClosedException or TimeoutException)
+        {
+            string tail;
+            lock (_stderr) tail = string.Join(Environment.NewLine, _stderr);
+            throw new InvalidOperationException($"node {_process.StartInfo.ArgumentList[0]} (pid {Id}) gave no answer: {e.Message}{Environment.NewLine}{tail}", e);
+        }
+    }
+
+    public async Task<JsonElement> AskAsync(string line, TimeSpan timeout)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+        return await ReadAsync(timeout);
+    }
+
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try { await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)); }
+        catch (TimeoutException) { /* killed; nothing more to do */ }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace RetroIm.Bench;
+
+/// <summary>The human table: one row per figure, RetroIm beside Socket.IO and their ratio.</summary>
+internal static class ResultTable
+{
+    public static void Print(TextWriter o, BenchOptions options, Dictionary<string, object?> ours, Dictionary<string, object?>? peer, Dictionary<string, object?>? ratio)
+    {
+        o.WriteLine();
+        o.WriteLine($"scenario {options.Scenario}: {options.Clients} clients, {options.Nodes} node(s), rate {options.Rate}, size {options.Size} B, {Environment.ProcessorCount} cores");
+        o.WriteLine(peer is null ? $"{"figure",-28} {"RetroIm",14}" : $"{"figure",-28} {"RetroIm",14} {"Socket.IO",14} {"ratio",8}");
+        o.WriteLine(new string('-', peer is null ? 43 : 67));
+        foreach (var (key, value) in ours)
+        {
+            if (key == "steps") continue;
+            var line = $"{key,-28} {Text(value),14}";
+            if (peer is not null) line += $" {Text(peer.GetValueOrDefault(key)),14} {Text(ratio?.GetValueOrDefault(key)),8}";
+            o.WriteLine(line);
+        }
+        PrintSteps(o, "RetroIm", ours);
+        if (peer is not null) PrintSteps(o, "Socket.IO", peer);
+        o.WriteLine();
+    }
+
+    private static void PrintSteps(TextWriter o, string name, Dictionary<string, object?> figures)
+    {
+        if (figures.GetValueOrDefault("steps") is not List<Dictionary<string, object?>> steps) return;
+        o.WriteLine($"{name} steps (offered → delivered/s, p50, p99, max ms, lost, CPU-µs/delivery):");
+        foreach (var s in steps)
+        {
+            o.WriteLine($"  {Text(s["offered_deliveries_per_s"]),10} → {Text(s["deliveries_per_s"]),10}  {Text(s["p50_ms"]),8} {Text(s["p99_ms"]),8} {Text(s["max_ms"]),8}  {Text(s["lost"]),6}  {Text(s["cpu_us_per_delivery"]),6}");
+        }
+    }
+
+    public static double? AsDouble(object? value) => value switch
+    {
+        int i => i,
+        long l => l,
+        double d => d,
+        _ => null,
+    };
+
+    public static string Text(object? value) => value switch
+    {
+        null => "—",
+        double d => d.ToString("0.##", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

@@ -1,0 +1,36 @@
+namespace RetroIm.Bench;
+
+internal sealed partial class ScenarioRunner
+{
+    /// <summary>Steps the offered fan-out rate up from --rate/4; the ceiling is the highest step held with p99 ≤ 100 ms and no loss.</summary>
+    private async Task CeilingAsync()
+    {
+        double[] multipliers = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8];
+        var steps = new List<Dictionary<string, object?>>();
+        long seq = 0;
+        double ceiling = 0;
+        Dictionary<string, object?>? best = null;
+        foreach (var m in multipliers)
+        {
+            var rate = options.Rate * m;
+            var perSecond = rate / Math.Max(1, _connected);
+            var messages = Math.Max(3, (int)Math.Round(options.StepSeconds * perSecond));
+            var step = new Dictionary<string, object?>();
+            await DeliveryPhaseAsync(ChannelPlan(seq, messages, rate), step);
+            seq += messages;
+            steps.Add(step);
+            var held = step["p99_ms"] is double p99 && p99 <= 100 && (long)step["lost"]! == 0;
+            Console.Error.WriteLine($"[{target.Name}] step {rate:0}/s offered: {step["deliveries_per_s"]}/s, p99 {step["p99_ms"]} ms, lost {step["lost"]} → {(held ? "held" : "not held")}");
+            if (!held) break;
+            ceiling = rate;
+            best = step;
+        }
+        _figures["ceiling_deliveries_per_s"] = Math.Round(ceiling, 0);
+        if (best is not null)
+        {
+            foreach (var key in new[] { "deliveries_per_s", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_delivery", "loadgen_cpu_s" })
+                _figures[key] = best[key];
+        }
+        _figures["steps"] = steps;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace RetroIm.Bench;
+
+/// <summary>
+/// Runs one scenario against one system: start its cluster, connect every client through the load generators, hold
+/// them idle (memory, idle CPU), then the scenario's phase. Returns the figures in the order they are printed.
+/// </summary>
+internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget target)
+{
+    public const string ClientPrefix = "c";
+    private static readonly TimeSpan Bounded = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+    private readonly List<LoadGenProcess> _loadGens = [];
+    private readonly Dictionary<string, object?> _figures = [];
+    private long _connected;
+
+    public async Task<Dictionary<string, object?>> RunAsync()
+    {
+        try
+        {
+            Console.Error.WriteLine($"[{target.Name}] starting redis-server and {options.Nodes} node(s)");
+            await target.StartAsync(options.Nodes);
+            await target.PrepareAsync(options.Scenario, ClientPrefix, options.Clients);
+            await Task.Delay(TimeSpan.FromSeconds(2)); // fresh processes settle (JIT, first GCs) before the baseline
+            var rssBefore = SumRss(target.ServerProcessIds);
+
+            await ConnectAsync();
+            await IdleAsync(rssBefore);
+            switch (options.Scenario)
+            {
+                case "fanout":
+                    await DeliveryPhaseAsync(ChannelPlan(0, options.MessagesOrDefault, options.Rate), _figures);
+                    break;
+                case "direct":
+                    await DeliveryPhaseAsync(new PublishPlan(true, 0, options.MessagesOrDefault, options.Clients, options.Rate, options.Size), _figures);
+                    break;
+                case "ceiling":
+                    await CeilingAsync();
+                    break;
+                case "recover":
+                    await RecoverAsync();
+                    break;
+            }
+            return _figures;
+        }
+        finally
+        {
+            foreach (var g in _loadGens) await g.DisposeAsync();
+            await target.DisposeAsync();
+        }
+    }
+
+    private PublishPlan ChannelPlan(long firstSeq, int messages, double deliveriesPerSecond)
+        => new(false, firstSeq, messages, options.Clients, Math.Max(0.5, deliveriesPerSecond / Math.Max(1, _connected)), options.Size);
+
+    private async Task ConnectAsync()
+    {
+        var count = options.LoadGenCount;
+        var per = (options.Clients + count - 1) / count;
+        var starting = new List<Task<LoadGenProcess>>();
+        for (var first = 0; first < options.Clients; first += per)
+            starting.Add(LoadGenProcess.StartAsync(target.LoadGenSpec(options.Scenario, ClientPrefix, first, Math.Min(per, options.Clients - first), options.Concurrency), Bounded));
+        _loadGens.AddRange(await Task.WhenAll(starting));
+
+        Console.Error.WriteLine($"[{target.Name}] connecting {options.Clients} clients from {_loadGens.Count} load generator(s)");
+        var watch = Stopwatch.StartNew();
+        foreach (var g in _loadGens) await g.SendAsync("connect");
+        long failed = 0;
+        var p99 = 0.0;
+        foreach (var g in _loadGens)
+        {
+            var ready = await g.ReadAsync(Bounded);
+            _connected += ready.GetProperty("connected").GetInt64();
+            failed += ready.GetProperty("failed").GetInt64();
+            if (ready.GetProperty("connect_p99_ms").ValueKind == JsonValueKind.Number) p99 = Math.Max(p99, ready.GetProperty("connect_p99_ms").GetDouble());
+            foreach (var e in ready.GetProperty("errors").EnumerateArray()) Console.Error.WriteLine("connect error: " + e.GetString());
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        _figures["connected"] = _connected;
+        _figures["connect_failed"] = failed;
+        _figures["connect_s"] = Math.Round(seconds, 2);
+        _figures["connects_per_s"] = Math.Round(_connected / seconds, 0);
+        _figures["connect_p99_ms"] = p99;
+    }
+
+    private async Task IdleAsync(long rssBefore)
+    {
+        var seconds = options.Scenario == "idle" ? options.IdleSeconds : Math.Min(3, options.IdleSeconds);
+        Console.Error.WriteLine($"[{target.Name}] holding {_connected} idle connections for {seconds} s (after a 2 s settle)");
+        // The connect burst leaves work behind (tiered JIT, GC of handshake garbage); idle figures start after it.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var pids = target.ServerProcessIds;
+        var cpuBefore = SumCpu(pids);
+        var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var cpu = SumCpu(pids) - cpuBefore;
+        var loadCpu = (await ReportAsync()).LoadGenCpu - loadCpuBefore;
+        var rssAfter = pids.Select(ProcStats.RssBytes).ToArray();
+        _figures["rss_mb"] = Math.Round(rssAfter.Sum() / 1048576.0, 1);
+        _figures["kb_per_conn"] = Math.Round((rssAfter.Sum() - rssBefore) / 1024.0 / Math.Max(1, _connected), 2);
+        _figures["idle_cpu_pct"] = Math.Round(cpu / seconds * 100, 2);
+        _figures["idle_loadgen_cpu_pct"] = Math.Round(loadCpu / seconds * 100, 2);
+    }
+
+    /// <summary>Publishes the plan and collects what arrived: rates, latency, loss, CPU per delivery.</summary>
+    private async Task DeliveryPhaseAsync(PublishPlan plan, Dictionary<string, object?> into)
+    {
+        await AskAllAsync("reset");
+        var pids = target.ServerProcessIds;
+        var cpuBefore = SumCpu(pids);
+        var redisBefore = RedisCpu();
+        var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
+        var publisherBefore = target.PublisherCpuSeconds();
+        Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
+        var startedAt = BenchPayload.NowMicros();
+        var publishSeconds = await target.PublishAsync(plan);
+        var publisherCpu = target.PublisherCpuSeconds() - publisherBefore;
+
+        // Direct: one message per client per round; channel: every connected member gets every message.
+        var expected = plan.Messages * _connected;
+        var report = await ReportAsync();
+        var lastProgress = Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
+        while (report.Received < expected && waited.Elapsed < TimeSpan.FromSeconds(30) && lastProgress.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            await Task.Delay(Poll); // child processes: no event crosses the process boundary, so poll (bounded)
+            var next = await ReportAsync();
+            if (next.Received > report.Received) lastProgress.Restart();
+            report = next;
+        }
+        var serverCpu = SumCpu(pids) - cpuBefore;
+        // The nominal window (Total / PerSecond) keeps a short run from looking faster than offered; a slow one stretches it.
+        var window = Math.Max(Math.Max(publishSeconds, plan.Total / plan.PerSecond), (report.LastMessageAt - startedAt) / 1e6);
+        into["messages"] = plan.Total;
+        into["offered_deliveries_per_s"] = Math.Round(plan.Direct ? plan.PerSecond : plan.PerSecond * _connected, 0);
+        into["deliveries_per_s"] = Math.Round(report.Received / Math.Max(window, 1e-9), 0);
+        into["delivered"] = report.Received;
+        into["lost"] = Math.Max(0, expected - report.Received);
+        into["duplicated"] = report.Duplicated;
+        into["p50_ms"] = Num(report.Latency.PercentileMs(50));
+        into["p99_ms"] = Num(report.Latency.PercentileMs(99));
+        into["max_ms"] = Num(report.Latency.MaxMs());
+        into["server_cpu_s"] = Math.Round(serverCpu, 2);
+        into["cpu_us_per_delivery"] = Math.Round(serverCpu * 1e6 / Math.Max(1, report.Received), 2);
+        into["redis_cpu_s"] = Math.Round(RedisCpu() - redisBefore, 2);
+        into["publisher_cpu_s"] = Math.Round(publisherCpu, 2);
+        into["loadgen_cpu_s"] = Math.Round(report.LoadGenCpu - loadCpuBefore, 2);
+    }
+
+    private async Task<LoadReport> UntilAsync(Func<LoadReport, bool> done, string what, TimeSpan? timeout = null)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var report = await ReportAsync();
+            if (done(report)) return report;
+            if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
+            {
+                Console.Error.WriteLine($"[{target.Name}] gave up waiting for {what} after {watch.Elapsed.TotalSeconds:0} s (connected {report.Connected}/{_connected}, min seq {report.MinLastSeq})");
+                return report;
+            }
+            await Task.Delay(Poll);
+        }
+    }
+
+    private async Task AskAllAsync(string command)
+    {
+        foreach (var g in _loadGens) await g.AskAsync(command, Bounded);
+    }
+
+    private async Task<LoadReport> ReportAsync()
+    {
+        var merged = new LoadReport();
+        foreach (var g in _loadGens) merged.Add(await g.AskAsync("report", Bounded));
+        return merged;
+    }
+
+    private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
+
+    private static double SumCpu(IEnumerable<int> pids) => pids.Sum(ProcStats.CpuSeconds);
+
+    private static long SumRss(IEnumerable<int> pids) => pids.Sum(ProcStats.RssBytes);
+
+    private static object? Num(double value) => double.IsFinite(value) ? value : null;
+}
