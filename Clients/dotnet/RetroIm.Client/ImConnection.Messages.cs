@@ -33,6 +33,32 @@ public sealed partial class ImConnection
     }
 
     /// <summary>
+    /// Calls <paramref name="handler"/> with the business payload of every <c>message</c> frame, deserialised as
+    /// <typeparamref name="T"/> (with <see cref="ImConnectionOptions.JsonSerializerOptions"/>), and the envelope for its
+    /// id, sender, channel and position. <paramref name="chan"/> limits it to one channel's messages (null: all; use
+    /// <c>""</c> for direct messages only). A payload that does not deserialise is reported through <see cref="Error"/>
+    /// and skipped; the connection keeps going. Dispose the result to remove the handler.
+    /// </summary>
+    public IDisposable OnMessage<T>(Action<T, ImEnvelope> handler, string? chan = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return On("message", envelope =>
+        {
+            if (chan is not null && !string.Equals(envelope.Chan ?? "", chan, StringComparison.Ordinal)) return;
+            T? data;
+            try
+            {
+                data = envelope.DataAs<T>();
+            }
+            catch (JsonException e)
+            {
+                throw new JsonException($"Message {envelope.Id} does not deserialise as {typeof(T).Name}: {e.Message}", e);
+            }
+            handler(data!, envelope);
+        });
+    }
+
+    /// <summary>
     /// Reads every frame except pongs, in order, from now until the connection is closed for good (then the
     /// enumeration ends) or <paramref name="cancellationToken"/> is cancelled. Frames wait in memory until read.
     /// </summary>
