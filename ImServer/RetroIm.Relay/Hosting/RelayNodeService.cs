@@ -117,10 +117,19 @@ internal sealed partial class RelayNodeService(
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                // Nothing may end this loop but shutdown: a node whose heartbeat stopped is reaped by the others and
+                // never comes back, while it still holds sockets. Each step logs its own failure and is retried next tick.
                 if (!_topicsSubscribed) await SubscribeNodeTopicsAsync(cancellationToken);
                 await HeartbeatAsync(cancellationToken);
                 await ReapAsync(cancellationToken);
-                await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: false, cancellationToken);
+                try
+                {
+                    await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: false, cancellationToken);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    RelayLog.SubscriptionFailed(logger, "(reconcile)", e);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

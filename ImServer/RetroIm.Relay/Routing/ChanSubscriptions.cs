@@ -59,6 +59,11 @@ internal sealed class ChanSubscriptions(IImBackplane backplane, LocalIndex index
             if (resubscribeAll) _subscribed.Clear();
             foreach (var chan in chans) await SyncLockedAsync(chan, cancellationToken);
         }
+        catch
+        {
+            _dirty = true; // the next heartbeat tick tries again
+            throw;
+        }
         finally
         {
             _gate.Release();
