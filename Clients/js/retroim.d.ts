@@ -58,12 +58,38 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** "websocket", or "sse" (server-sent events down, HTTP POST up: the fallback for networks that block WebSockets). */
+export type Transport = 'websocket' | 'sse';
+
+/** The SSE transport behind the WebSocket surface the SDK uses; takes a ws(s)://…/ws?token= connect URL. */
+export declare class SseSocket implements WebSocketLike {
+  constructor(url: string, options?: { fetch?: typeof fetch });
+  readonly url: string;
+  readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** Maps ws(s)://host/…/ws?token=… to http(s)://host/…/sse?token=…. */
+export declare function toSseUrl(connectUrl: string): string;
+
 export interface RetroImConnectionOptions {
   /** Returns a fresh connect URL (ws:// or wss://, single-use token). Called before every attempt.
    *  Throw an error with `retry: false` (e.g. on HTTP 401) to give up instead of retrying. */
   getConnectUrl: () => Promise<string> | string;
   /** Default globalThis.WebSocket. */
   WebSocket?: WebSocketConstructor;
+  /** Transports to use, in order of preference. Default ['websocket', 'sse']: server-sent events down and HTTP POST
+   *  up (GET /sse, POST /sse/send on the same node) when WebSockets are blocked. ['sse'] skips the WebSocket. */
+  transports?: Transport[];
+  /** Consecutive WebSocket attempts that never got a welcome before falling back to SSE (for the rest of the
+   *  session). Default 2. Without a WebSocket implementation SSE is used at once. */
+  fallbackAfter?: number;
+  /** fetch for the SSE transport. Default globalThis.fetch. */
+  fetch?: typeof fetch;
   /** How often to send {"type":"ping"}. Default 20000. */
   pingIntervalMs?: number;
   /** A socket with no frame for this long after a ping is dead: it is closed (4000) and reopened. Default 10000. */
@@ -176,6 +202,8 @@ export interface RetroImEventMap {
 export declare class RetroImConnection {
   constructor(options: RetroImConnectionOptions);
   readonly state: ConnectionStateName;
+  /** The transport of the current (or next) attempt. */
+  readonly transport: Transport;
   /** The last welcome, or null before the first. */
   readonly welcome: Welcome | null;
   /** The last position seen per stream; presented on the next reconnect. A message at or below a seen position

@@ -12,13 +12,17 @@
 // presents them when it reconnects (connect URL parameter recover=<base64url JSON>), so the node replays what was
 // missed, in order and once, before live messages (README "Delivery guarantees").
 // and the client sends {"type":"ping"}. Connect URLs carry single-use tokens, so every attempt asks for a new one.
+// Networks that block WebSockets: with transports ['websocket','sse'] (the default) the SDK falls back to server-sent
+// events down and HTTP POST up (sse-socket.js) after fallbackAfter failed opens, or at once without a WebSocket.
 
 import { computeBackoffDelay, normalizeBackoff } from './backoff.js';
 import { CloseCodes, ConnectionState, nextState, shouldReconnect } from './connection-state.js';
 import { Emitter } from './emitter.js';
+import { SseSocket } from './sse-socket.js';
 
 export { computeBackoffDelay, normalizeBackoff, DEFAULT_BACKOFF } from './backoff.js';
 export { CloseCodes, ConnectionState, nextState, shouldReconnect } from './connection-state.js';
+export { SseSocket, toSseUrl } from './sse-socket.js';
 
 const OPEN = 1; // WebSocket.OPEN, read as a number so that foreign implementations need not expose the constant
 
@@ -38,6 +42,15 @@ export class RetroImConnection {
   #backoff;
   #random;
   #emitter = new Emitter();
+  #transports;
+  #fallbackAfter;
+  #fetch;
+  /** 'websocket' or 'sse': what the next attempt uses. Once fallen back, the session stays on SSE. */
+  #transport;
+  /** Consecutive WebSocket attempts that never got a welcome. */
+  #wsFailures = 0;
+  #awaitingWelcome = false;
+  #initialTransport;
 
   #state = ConnectionState.Closed;
   #welcome = null;
@@ -67,9 +80,16 @@ export class RetroImConnection {
       throw new TypeError('RetroImConnection needs options.getConnectUrl: an async function returning a ws(s):// URL');
     }
     const WebSocketImpl = options.WebSocket ?? globalThis.WebSocket;
-    if (typeof WebSocketImpl !== 'function') {
+    this.#transports = transportsOption(options.transports);
+    // Old mini-program runtimes have no globalThis (nor fetch): they keep to the WebSocket they are given.
+    this.#fetch = options.fetch ?? (typeof globalThis === 'object' ? globalThis.fetch : undefined);
+    const canSse = this.#transports.includes('sse') && typeof this.#fetch === 'function';
+    const canWebSocket = this.#transports.includes('websocket') && typeof WebSocketImpl === 'function';
+    if (!canWebSocket && !canSse) {
       throw new TypeError('No WebSocket implementation: pass options.WebSocket (Node 20 needs --experimental-websocket)');
     }
+    this.#transport = this.#initialTransport = canWebSocket ? 'websocket' : 'sse';
+    this.#fallbackAfter = canSse ? Math.max(1, Math.floor(options.fallbackAfter ?? 2)) : Infinity;
     this.#getConnectUrl = options.getConnectUrl;
     this.#WebSocket = WebSocketImpl;
     this.#pingIntervalMs = positive(options.pingIntervalMs ?? DEFAULTS.pingIntervalMs, 'pingIntervalMs');
@@ -99,6 +119,11 @@ export class RetroImConnection {
     this.#positions.clear();
   }
 
+  /** The transport of the current (or next) attempt: "websocket" or "sse". */
+  get transport() {
+    return this.#transport;
+  }
+
   /** "connecting" | "open" | "reconnecting" | "closed" */
   get state() {
     return this.#state;
@@ -121,6 +146,10 @@ export class RetroImConnection {
     if (this.#state !== ConnectionState.Closed) return this.#startWaiter.promise;
     this.#session = {};
     this.#attempt = 0;
+    // Every session tries the WebSocket first again: the network may have changed since the last fallback.
+    this.#transport = this.#initialTransport;
+    this.#wsFailures = 0;
+    this.#awaitingWelcome = false;
     this.#startWaiter = deferred();
     const waiter = this.#startWaiter;
     this.#setState(nextState(this.#state, 'start'), {});
@@ -171,9 +200,14 @@ export class RetroImConnection {
     if (session !== this.#session) return;
     url = this.#withRecover(url);
 
+    if (this.#transport === 'websocket' && this.#awaitingWelcome && ++this.#wsFailures >= this.#fallbackAfter) {
+      // The WebSocket never opened that many times in a row: probably a network that blocks it.
+      this.#transport = 'sse';
+    }
+    this.#awaitingWelcome = true;
     let ws;
     try {
-      ws = new this.#WebSocket(url);
+      ws = this.#transport === 'sse' ? new SseSocket(url, { fetch: this.#fetch }) : new this.#WebSocket(url);
     } catch (error) {
       this.#scheduleRetry(session, { error });
       return;
@@ -211,6 +245,8 @@ export class RetroImConnection {
         node: envelope.node,
       });
       this.#attempt = 0;
+      this.#awaitingWelcome = false;
+      this.#wsFailures = 0;
       this.#startHeartbeat(ws);
       this.#setState(nextState(this.#state, 'welcome'), {});
       const waiter = this.#startWaiter;
@@ -438,6 +474,14 @@ export class RetroImConnection {
       g.removeEventListener('visibilitychange', onVisible);
     };
   }
+}
+
+function transportsOption(value) {
+  const transports = value ?? ['websocket', 'sse'];
+  if (!Array.isArray(transports) || transports.length === 0 || transports.some((t) => t !== 'websocket' && t !== 'sse')) {
+    throw new TypeError("transports must be a non-empty array of 'websocket' and 'sse'");
+  }
+  return transports;
 }
 
 /** Parses a text frame into an envelope, or returns null for anything that is not a JSON object with a string type. */

@@ -21,8 +21,20 @@ public static class ImRelayEndpointRouteBuilderExtensions
         var pipeline = endpoints.CreateApplicationBuilder();
         pipeline.UseWebSockets();
         pipeline.Run(relay.HandleAsync);
+        MapSse(endpoints);
         return endpoints.Map(pattern, pipeline.Build())
             .WithDisplayName("ImServer relay " + pattern);
+    }
+
+    /// <summary>
+    /// The fallback transport beside the WebSocket: <c>GET /sse?token=…</c> (server-sent events down) and
+    /// <c>POST /sse/send?c=…</c> (one client frame up, bearer post token from the welcome); see <see cref="Sse.SseEndpoint"/>.
+    /// </summary>
+    private static void MapSse(IEndpointRouteBuilder endpoints)
+    {
+        var sse = ActivatorUtilities.CreateInstance<Sse.SseEndpoint>(endpoints.ServiceProvider);
+        endpoints.MapGet("/sse", (RequestDelegate)sse.StreamAsync).WithDisplayName("ImServer relay /sse");
+        endpoints.MapMethods("/sse/send", ["POST", "OPTIONS"], (RequestDelegate)sse.SendAsync).WithDisplayName("ImServer relay /sse/send");
     }
 
     /// <summary>

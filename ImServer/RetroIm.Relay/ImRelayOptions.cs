@@ -49,7 +49,11 @@ public sealed class ImRelayOptions
     /// </summary>
     public bool DirectUpgrade { get; set; } = true;
 
-    /// <summary>How often the server sends a WebSocket PING (browsers answer with PONG by themselves); zero disables.</summary>
+    /// <summary>
+    /// The server sends a WebSocket PING after this much silence from the client (browsers answer with PONG by
+    /// themselves; anything the client sends resets it); zero disables. Sockets the relay upgrades itself are checked
+    /// by one node-wide sweep, not a timer per socket.
+    /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>

@@ -32,6 +32,30 @@ internal static class Frames
         return before.Where(f => !IsMarker(f)).ToList();
     }
 
+    /// <summary>
+    /// Sends <paramref name="clientId"/> a fresh direct message, again and again, until one reaches
+    /// <paramref name="socket"/> (within <paramref name="timeout"/>). After a Redis outage the nodes' subscribers
+    /// reconnect on their own and pub/sub is at-most-once, so a single message may be lost while they catch up.
+    /// </summary>
+    public static Task SendUntilReceivedAsync(ImCluster cluster, string clientId, TestWebSocketClient socket, TimeSpan timeout, string what)
+        => Wait.UntilAsync(
+            async () =>
+            {
+                var text = "probe " + Guid.NewGuid().ToString("N");
+                await cluster.Client.SendMessageAsync(null, [clientId], new { text });
+                try
+                {
+                    await socket.ReceiveUntilAsync(f => IsMessageWith(f, "text", text), TimeSpan.FromMilliseconds(500));
+                    return true;
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            },
+            timeout,
+            what);
+
     private static bool IsMarker(WsFrame frame)
         => frame.Type == "message" && frame.MessageData.ValueKind == JsonValueKind.Object && frame.MessageData.TryGetProperty("marker", out _);
 

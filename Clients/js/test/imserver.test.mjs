@@ -2,49 +2,17 @@
 // Programs: RETROIM_IMSERVER_DLL, RETROIM_IMCTL_DLL (fallback: the in-tree Debug builds), /usr/bin/redis-server.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { CloseCodes, RetroImConnection } from '../retroim.js';
-import { nextEvent, recordStates, waitForState, within } from './support/events.mjs';
-import { TestWebSocket } from './support/mini-websocket.mjs';
-import { connectUrl, imctl, ImServerNode, killAll, missingPrograms, startRedis } from './support/processes.mjs';
+import { describe, test } from 'node:test';
+import { CloseCodes } from '../retroim.js';
+import { nextEvent, waitForState, within } from './support/events.mjs';
+import { missingPrograms } from './support/processes.mjs';
+import { realNode } from './support/real-node.mjs';
 
 const skip = missingPrograms();
-const testBackoff = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 };
 
 describe('RetroImConnection against a real ImServer', { skip: skip ?? false, timeout: 170000 }, () => {
-  let redis;
-  let node;
-  const connections = [];
-
-  before(async () => {
-    redis = await startRedis();
-    node = await ImServerNode.start(redis.port);
-  });
-
-  after(async () => {
-    for (const c of connections) c.stop();
-    await killAll();
-  });
-
-  /** A connection for a new clientId whose getConnectUrl asks imctl every time and counts the calls. */
-  function connect(options = {}) {
-    const clientId = `js-${randomUUID().slice(0, 8)}`;
-    const urls = [];
-    const conn = new RetroImConnection({
-      getConnectUrl: async () => {
-        const url = await connectUrl(redis.port, clientId);
-        urls.push(url);
-        return url;
-      },
-      WebSocket: TestWebSocket,
-      backoff: testBackoff,
-      ...options,
-    });
-    connections.push(conn);
-    const states = recordStates(conn);
-    return { conn, clientId, urls, states };
-  }
+  const real = realNode({ prefix: 'js', backoff: { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 } });
+  const { connect } = real;
 
   test('start_ServerUp_ResolvesWithTheWelcome', async () => {
     const { conn, clientId, urls } = connect();
@@ -56,7 +24,7 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     assert.equal(typeof welcome.node, 'string');
     assert.deepEqual(conn.welcome, welcome);
     assert.equal(urls.length, 1);
-    assert.match(urls[0], new RegExp(`^ws://127\\.0\\.0\\.1:${node.port}/ws\\?token=`));
+    assert.match(urls[0], new RegExp(`^ws://127\\.0\\.0\\.1:${real.node.port}/ws\\?token=`));
     conn.stop();
     assert.equal(conn.state, 'closed');
   });
@@ -66,7 +34,7 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     await within(conn.start(), 20000, 'welcome');
     const received = nextEvent(conn, 'message', () => true, 20000);
     const all = nextEvent(conn, '*', (e) => e.type === 'message', 20000);
-    await imctl(redis.port, 'send', '-', clientId, '{"x":1,"s":"héllo"}');
+    await real.imctl('send', '-', clientId, '{"x":1,"s":"héllo"}');
     const envelope = await received;
     assert.equal(envelope.type, 'message');
     assert.deepEqual(envelope.data, { x: 1, s: 'héllo' });
@@ -122,7 +90,7 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     const { conn, clientId, urls, states } = connect();
     await within(conn.start(), 20000, 'welcome');
     const closed = nextEvent(conn, 'state', (s) => s === 'closed', 20000);
-    await imctl(redis.port, 'kick', clientId);
+    await real.imctl('kick', clientId);
     const [, info] = await closed;
     assert.equal(info.code, CloseCodes.Kicked);
     // Absence of a reconnect can only be observed by waiting: well past the largest backoff delay.
@@ -137,9 +105,9 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     const firstConnection = conn.welcome.connectionId;
 
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 10000);
-    await node.killHard();
+    await real.node.killHard();
     await lost;
-    await node.start();
+    await real.node.start();
     await waitForState(conn, 'open', 30000);
 
     assert.deepEqual(states.map((s) => s.state), ['connecting', 'open', 'reconnecting', 'open']);
@@ -149,7 +117,7 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     assert.equal(new Set(urls).size, urls.length, 'every attempt used a new URL');
 
     const received = nextEvent(conn, 'message', () => true, 20000);
-    await imctl(redis.port, 'send', '-', clientId, '{"after":"restart"}');
+    await real.imctl('send', '-', clientId, '{"after":"restart"}');
     assert.deepEqual((await received).data, { after: 'restart' });
     conn.stop();
   });
@@ -158,10 +126,10 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     const { conn, states } = connect();
     await within(conn.start(), 20000, 'welcome');
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 15000);
-    await node.stop();
+    await real.node.stop();
     const [, info] = await lost;
     assert.equal(info.code, CloseCodes.ServiceRestart);
-    await node.start();
+    await real.node.start();
     await waitForState(conn, 'open', 30000);
     assert.deepEqual(states.map((s) => s.state), ['connecting', 'open', 'reconnecting', 'open']);
     conn.stop();
@@ -171,13 +139,13 @@ describe('RetroImConnection against a real ImServer', { skip: skip ?? false, tim
     const { conn, states } = connect({ pingIntervalMs: 200, pongTimeoutMs: 400, connectTimeoutMs: 1500 });
     await within(conn.start(), 20000, 'welcome');
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 10000);
-    node.pause();
+    real.node.pause();
     try {
       const [, info] = await lost;
       assert.equal(info.code, CloseCodes.HeartbeatTimeout);
       assert.equal(info.reason, 'no pong');
     } finally {
-      node.resume();
+      real.node.resume();
     }
     await waitForState(conn, 'open', 30000);
     assert.deepEqual(states.map((s) => s.state), ['connecting', 'open', 'reconnecting', 'open']);

@@ -4,50 +4,29 @@
 // the in-tree Debug builds), /usr/bin/redis-server.
 
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { RetroImConnection } from '../retroim.js';
+import { after, describe, test } from 'node:test';
 import { miniProgramWebSocket, myWebSocket, wxWebSocket } from '../adapters/miniprogram.js';
 import { nextEvent, waitForState, within } from './support/events.mjs';
-import { connectUrl, imctl, ImServerNode, killAll, missingPrograms, startRedis } from './support/processes.mjs';
+import { missingPrograms } from './support/processes.mjs';
+import { realNode } from './support/real-node.mjs';
 import { createWx } from './support/wx-socket.mjs';
 
 const skip = missingPrograms();
-const testBackoff = { initialMs: 100, maxMs: 500, factor: 2, jitter: 0.5 };
 
 describe('RetroImConnection on wx.connectSocket against a real ImServer', { skip: skip ?? false, timeout: 120000 }, () => {
-  let redis;
-  let node;
-  const connections = [];
+  const real = realNode({ prefix: 'mp' });
+  const { send } = real;
 
-  before(async () => {
-    redis = await startRedis();
-    node = await ImServerNode.start(redis.port);
-  });
-
-  after(async () => {
-    for (const c of connections) c.stop();
+  after(() => {
     delete globalThis.wx;
-    await killAll();
   });
 
   function connect() {
     const wx = createWx();
     // As in a mini-program: the platform API is a global, and wxWebSocket() picks it up.
     globalThis.wx = wx;
-    const clientId = `mp-${randomUUID().slice(0, 8)}`;
-    const conn = new RetroImConnection({
-      getConnectUrl: () => connectUrl(redis.port, clientId),
-      WebSocket: wxWebSocket(),
-      backoff: testBackoff,
-    });
-    connections.push(conn);
-    const messages = [];
-    conn.on('message', (m) => messages.push(m));
-    return { conn, clientId, wx, messages };
+    return { ...real.connect({ WebSocket: wxWebSocket() }), wx };
   }
-
-  const send = (clientId, n) => imctl(redis.port, 'send', '-', clientId, JSON.stringify({ n }));
 
   test('start_WxSocketTask_WelcomedReceivesMessagesAndPongs', async () => {
     const { conn, clientId, wx, messages } = connect();
@@ -75,7 +54,7 @@ describe('RetroImConnection on wx.connectSocket against a real ImServer', { skip
     await within(conn.start(), 20000, 'welcome');
 
     const closed = nextEvent(conn, 'state', (s) => s === 'closed', 20000);
-    await imctl(redis.port, 'kick', clientId);
+    await real.imctl('kick', clientId);
     const [, info] = await closed;
 
     assert.equal(info.code, 4001);
@@ -90,11 +69,11 @@ describe('RetroImConnection on wx.connectSocket against a real ImServer', { skip
     await first;
 
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 10000);
-    await node.killHard();
+    await real.node.killHard();
     await lost;
     for (const n of [2, 3]) await send(clientId, n);
     const recovered = nextEvent(conn, 'recovered', () => true, 40000);
-    await node.start();
+    await real.node.start();
     const envelope = await recovered;
     await waitForState(conn, 'open', 10000);
     const live = nextEvent(conn, 'message', (m) => m.data.n === 4, 20000);

@@ -4,50 +4,16 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { RetroImConnection } from '../retroim.js';
+import { describe, test } from 'node:test';
 import { nextEvent, waitForState, within } from './support/events.mjs';
-import { TestWebSocket } from './support/mini-websocket.mjs';
-import { connectUrl, imctl, ImServerNode, killAll, missingPrograms, startRedis } from './support/processes.mjs';
+import { missingPrograms } from './support/processes.mjs';
+import { realNode } from './support/real-node.mjs';
 
 const skip = missingPrograms();
-const testBackoff = { initialMs: 100, maxMs: 500, factor: 2, jitter: 0.5 };
 
 describe('RetroImConnection recovery against a real ImServer', { skip: skip ?? false, timeout: 120000 }, () => {
-  let redis;
-  let node;
-  const connections = [];
-
-  before(async () => {
-    redis = await startRedis();
-    node = await ImServerNode.start(redis.port);
-  });
-
-  after(async () => {
-    for (const c of connections) c.stop();
-    await killAll();
-  });
-
-  function connect() {
-    const clientId = `rec-${randomUUID().slice(0, 8)}`;
-    const urls = [];
-    const conn = new RetroImConnection({
-      getConnectUrl: async () => {
-        const url = await connectUrl(redis.port, clientId);
-        urls.push(url);
-        return url;
-      },
-      WebSocket: TestWebSocket,
-      backoff: testBackoff,
-    });
-    connections.push(conn);
-    const messages = [];
-    conn.on('message', (m) => messages.push(m));
-    return { conn, clientId, urls, messages };
-  }
-
-  const send = (clientId, n) => imctl(redis.port, 'send', '-', clientId, JSON.stringify({ n }));
+  const real = realNode({ prefix: 'rec' });
+  const { connect, send } = real;
 
   test('positions_MessagesReceived_TracksLastOffsetPerStream', async () => {
     const { conn, clientId, messages } = connect();
@@ -70,11 +36,11 @@ describe('RetroImConnection recovery against a real ImServer', { skip: skip ?? f
     await first;
 
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 10000);
-    await node.killHard();
+    await real.node.killHard();
     await lost;
     for (const n of [2, 3, 4]) await send(clientId, n);
     const recovered = nextEvent(conn, 'recovered', () => true, 40000);
-    await node.start();
+    await real.node.start();
     const envelope = await recovered;
     await waitForState(conn, 'open', 10000);
     const live = nextEvent(conn, 'message', (m) => m.data.n === 5, 20000);
@@ -97,15 +63,15 @@ describe('RetroImConnection recovery against a real ImServer', { skip: skip ?? f
     const oldEpoch = conn.positions[0].epoch;
 
     const lost = nextEvent(conn, 'state', (s) => s === 'reconnecting', 10000);
-    await node.killHard();
+    await real.node.killHard();
     await lost;
-    await redisCli(redis.port, 'DEL', `im:seq:c:${clientId}`, `im:hist:c:${clientId}`);
+    await redisCli(real.redis.port, 'DEL', `im:seq:c:${clientId}`, `im:hist:c:${clientId}`);
     await send(clientId, 2);
     // Both listeners before the node comes back: the SDK emits 'recovered' right after
     // 'recover_failed', in the same turn, so a listener added after the first resolves is too late.
     const failed = nextEvent(conn, 'recover_failed', () => true, 40000);
     const recovered = nextEvent(conn, 'recovered', () => true, 40000);
-    await node.start();
+    await real.node.start();
     const envelope = await failed;
     await recovered;
     const live = nextEvent(conn, 'message', (m) => m.data.n === 3, 20000);

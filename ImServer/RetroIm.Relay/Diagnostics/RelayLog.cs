@@ -59,6 +59,9 @@ internal static partial class RelayLog
     [LoggerMessage(19, LogLevel.Debug, "Connection {ConnectionId} of client {ClientId} was idle too long; closing with 4002")]
     public static partial void IdleClosed(ILogger logger, string connectionId, string clientId);
 
+    [LoggerMessage(24, LogLevel.Debug, "Connection {ConnectionId} of client {ClientId} did not answer a keep-alive PING in time; aborted it")]
+    public static partial void KeepAliveTimedOut(ILogger logger, string connectionId, string clientId);
+
     [LoggerMessage(20, LogLevel.Information, "Forcing client {ClientId} offline: closing {Count} connection(s) with 4001")]
     public static partial void Kicked(ILogger logger, string clientId, int count);
 

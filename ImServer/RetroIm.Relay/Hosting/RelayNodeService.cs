@@ -174,18 +174,31 @@ internal sealed partial class RelayNodeService(
         }
     }
 
-    /// <summary>One sweep for all connections instead of a timer per connection: idle sockets cost nothing extra.</summary>
+    /// <summary>
+    /// One sweep for all connections instead of a timer per connection: idle sockets cost nothing extra. It closes idle
+    /// connections and runs the keep-alive PINGs of sockets the relay upgraded itself (<see cref="RelayConnection.KeepAlive"/>).
+    /// </summary>
     private async Task IdleLoopAsync(CancellationToken cancellationToken)
     {
-        var idle = options.Value.IdleTimeout;
-        var period = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+        var settings = options.Value;
+        var idle = settings.IdleTimeout;
+        var keepAlive = settings.KeepAliveInterval;
+        var keepAliveTimeout = Transport.RelayUpgradeMiddleware.KeepAliveTimeout(settings);
+        var shortest = idle;
+        if (keepAlive > TimeSpan.Zero && keepAlive < shortest) shortest = keepAlive;
+        if (keepAliveTimeout > TimeSpan.Zero && keepAliveTimeout < shortest) shortest = keepAliveTimeout;
+        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+        var keepAliveMs = keepAlive > TimeSpan.Zero ? (long)keepAlive.TotalMilliseconds : 0;
+        var keepAliveTimeoutMs = keepAliveTimeout > TimeSpan.Zero ? (long)keepAliveTimeout.TotalMilliseconds : 0;
         using var timer = new PeriodicTimer(period, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                var now = Environment.TickCount64;
                 foreach (var connection in index.GetAllConnections())
                 {
+                    if (keepAliveMs > 0 && connection.KeepAlive(now, keepAliveMs, keepAliveTimeoutMs)) continue;
                     if (time.GetElapsedTime(connection.LastReceiveTimestamp) > idle
                         && connection.Close(ImCloseCodes.IdleTimeout, "idle timeout: send {\"type\":\"ping\"} periodically"))
                     {

@@ -37,6 +37,7 @@ internal sealed class DuplexPipeStream(PipeReader input, FrameOutput output, Act
             var buffer = result.Buffer;
             if (!buffer.IsEmpty)
             {
+                _output.NoteInbound();
                 if (destination.IsEmpty)
                 {
                     // A zero-byte read: data is there, leave it where it is.

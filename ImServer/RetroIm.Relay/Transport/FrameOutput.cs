@@ -13,8 +13,18 @@ namespace RetroIm.Relay.Transport;
 /// </summary>
 internal sealed class FrameOutput(PipeWriter output)
 {
+    // FIN + PING, no payload: the node's keep-alive sweep writes it (server frames are unmasked).
+    private static readonly byte[] PingFrame = [0x89, 0x00];
+
     private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile bool _aborted;
+    private long _lastInbound = Environment.TickCount64;
+
+    /// <summary>When the peer last sent any bytes, PONGs included (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastInbound => Volatile.Read(ref _lastInbound);
+
+    /// <summary>Called by <see cref="DuplexPipeStream"/> when bytes arrive: the peer is alive.</summary>
+    public void NoteInbound() => Volatile.Write(ref _lastInbound, Environment.TickCount64);
 
     /// <summary>Bytes written but not flushed yet.</summary>
     public long Unflushed => output.UnflushedBytes;
@@ -77,6 +87,37 @@ internal sealed class FrameOutput(PipeWriter output)
         return true;
     }
 
+    /// <summary>
+    /// Writes a PING when the writer is free, without waiting; false when it is busy (frames are going out, so the
+    /// sweep tries again next round) or the connection was aborted.
+    /// </summary>
+    public bool TryPing()
+    {
+        if (_aborted || !TryEnter()) return false;
+        var handedOff = false;
+        try
+        {
+            output.Write(PingFrame);
+            var flush = output.FlushAsync();
+            if (!flush.IsCompleted)
+            {
+                // A peer that reads slowly: keep the writer until the flush completes, as a text frame would.
+                handedOff = true;
+                _ = ExitAfterFlushAsync(flush);
+                return true;
+            }
+            return !flush.Result.IsCanceled && !flush.Result.IsCompleted;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (!handedOff) Exit();
+        }
+    }
+
     /// <summary>Writes bytes the WebSocket framed itself, taking the writer for the duration.</summary>
     public async ValueTask WriteLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
@@ -89,6 +130,22 @@ internal sealed class FrameOutput(PipeWriter output)
         finally
         {
             _lock.Release();
+        }
+    }
+
+    private async Task ExitAfterFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            await flush;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The peer is gone: the receive side notices and closes the connection.
+        }
+        finally
+        {
+            Exit();
         }
     }
 

@@ -25,7 +25,6 @@ public static class ImRelayListenOptionsExtensions
         listenOptions.Use(next => new RelayUpgradeMiddleware(next,
             services.GetRequiredService<RelayHandshake>(),
             services.GetRequiredService<ConnectionRunner>(),
-            services.GetRequiredService<IOptions<ImRelayOptions>>(),
             services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout,
             path,
             services.GetRequiredService<ILogger<RelayUpgradeMiddleware>>()).OnConnectionAsync);

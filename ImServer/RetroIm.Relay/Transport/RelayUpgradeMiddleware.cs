@@ -3,7 +3,6 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RetroIm.Relay.Connections;
 
 namespace RetroIm.Relay.Transport;
@@ -23,13 +22,12 @@ internal sealed class RelayUpgradeMiddleware
     private readonly ConnectionDelegate _next;
     private readonly RelayHandshake _handshake;
     private readonly ConnectionRunner _runner;
-    private readonly IOptions<ImRelayOptions> _options;
     private readonly TimeSpan _headTimeout;
     private readonly byte[] _prefix;
     private readonly ILogger _logger;
 
     public RelayUpgradeMiddleware(ConnectionDelegate next, RelayHandshake handshake, ConnectionRunner runner,
-        IOptions<ImRelayOptions> options, TimeSpan headTimeout, string path, ILogger<RelayUpgradeMiddleware> logger)
+        TimeSpan headTimeout, string path, ILogger<RelayUpgradeMiddleware> logger)
     {
         if (!path.StartsWith('/') || path.Contains('?', StringComparison.Ordinal) || path.Contains(' ', StringComparison.Ordinal))
         {
@@ -38,7 +36,6 @@ internal sealed class RelayUpgradeMiddleware
         _next = next;
         _handshake = handshake;
         _runner = runner;
-        _options = options;
         _headTimeout = headTimeout;
         _prefix = Encoding.ASCII.GetBytes("GET " + path);
         _logger = logger;
@@ -126,15 +123,15 @@ internal sealed class RelayUpgradeMiddleware
         HandshakeResponses.WriteSwitchingProtocols(output, head.Key);
         await output.FlushAsync(connection.ConnectionClosed);
 
-        var settings = _options.Value;
         // The WebSocket reads and writes its control frames through the stream; the relay writes its text frames
         // through the same FrameOutput, so they share one lock and never interleave.
         var frames = new FrameOutput(output);
+        // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
+        // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
         using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
         {
             IsServer = true,
-            KeepAliveInterval = settings.KeepAliveInterval,
-            KeepAliveTimeout = KeepAliveTimeout(settings),
+            KeepAliveInterval = TimeSpan.Zero,
         });
         await _runner.RunAsync(socket, ticket, connection.ConnectionClosed, head.Recover, frames);
         // An aborted socket (drain deadline, half-open peer, close handshake timeout) drops the TCP connection at

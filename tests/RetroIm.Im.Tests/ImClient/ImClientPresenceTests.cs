@@ -6,51 +6,31 @@ using RetroIm.Im.Protocol;
 namespace RetroIm.Im.Tests.ImClient;
 
 [TestFixture]
-public sealed class ImClientPresenceTests
+public sealed class ImClientPresenceTests : TwoNodeTestBase
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private InMemoryBackplane _backplane = null!;
-    private Im.ImClient _client = null!;
-    private SimulatedNode _n1 = null!;
-    private SimulatedNode _n2 = null!;
-
-    [SetUp]
-    public async Task SetUp()
-    {
-        _backplane = new InMemoryBackplane();
-        _client = new Im.ImClient(_backplane);
-        _n1 = await SimulatedNode.StartAsync(_backplane, "n1");
-        _n2 = await SimulatedNode.StartAsync(_backplane, "n2");
-    }
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _client.DisposeAsync();
-        await _backplane.DisposeAsync();
-    }
 
     [Test]
     public async Task HasOnlineAsync_ConnectedOnAnyNode_True()
     {
-        var tab = await _n2.ConnectAsync("a");
-        Assert.That(await _client.HasOnlineAsync("a"), Is.True);
-        Assert.That(await _client.HasOnlineAsync("b"), Is.False);
-        Assert.That(await _client.GetClientListByOnlineAsync(), Is.EqualTo(new[] { "a" }));
+        var tab = await N2.ConnectAsync("a");
+        Assert.That(await Client.HasOnlineAsync("a"), Is.True);
+        Assert.That(await Client.HasOnlineAsync("b"), Is.False);
+        Assert.That(await Client.GetClientListByOnlineAsync(), Is.EqualTo(new[] { "a" }));
 
-        await _n2.DisconnectAsync(tab);
-        Assert.That(await _client.HasOnlineAsync("a"), Is.False);
+        await N2.DisconnectAsync(tab);
+        Assert.That(await Client.HasOnlineAsync("a"), Is.False);
     }
 
     [Test]
     public async Task ForceOfflineAsync_ClientOnTwoNodes_KickSentToBoth()
     {
-        await _n1.ConnectAsync("a");
-        await _n2.ConnectAsync("a");
+        await N1.ConnectAsync("a");
+        await N2.ConnectAsync("a");
 
-        await _client.ForceOfflineAsync("a");
+        await Client.ForceOfflineAsync("a");
 
-        foreach (var node in new[] { _n1, _n2 })
+        foreach (var node in new[] { N1, N2 })
         {
             var packet = await node.NextPacketAsync();
             Assert.That(packet.Header, Is.EqualTo(new RelayHeader(RelayPacketKind.Kick, To: packet.Header.To)));
@@ -62,14 +42,14 @@ public sealed class ImClientPresenceTests
     public async Task Online_TwoTabsOnTwoNodes_OneOnlineAndOneOfflineWithMetadata()
     {
         var events = Channel.CreateUnbounded<PresenceEvent>();
-        _client.Online += e => events.Writer.TryWrite(e);
-        _client.Offline += e => events.Writer.TryWrite(e);
-        await _client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
+        Client.Online += e => events.Writer.TryWrite(e);
+        Client.Offline += e => events.Writer.TryWrite(e);
+        await Client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
 
-        var tab1 = await _n1.ConnectAsync("a", "Alice");
-        var tab2 = await _n2.ConnectAsync("a", "Alice");
-        await _n1.DisconnectAsync(tab1);
-        await _n2.DisconnectAsync(tab2);
+        var tab1 = await N1.ConnectAsync("a", "Alice");
+        var tab2 = await N2.ConnectAsync("a", "Alice");
+        await N1.DisconnectAsync(tab1);
+        await N2.DisconnectAsync(tab2);
 
         var online = await events.Reader.ReadAsync().AsTask().WaitAsync(Wait);
         var offline = await events.Reader.ReadAsync().AsTask().WaitAsync(Wait);
@@ -86,12 +66,12 @@ public sealed class ImClientPresenceTests
     public async Task Online_HandlerThrows_OtherHandlersAndLaterEventsStillRun()
     {
         var seen = Channel.CreateUnbounded<string>();
-        _client.Online += _ => throw new InvalidOperationException("business bug");
-        _client.Online += e => seen.Writer.TryWrite(e.ClientId);
-        await _client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
+        Client.Online += _ => throw new InvalidOperationException("business bug");
+        Client.Online += e => seen.Writer.TryWrite(e.ClientId);
+        await Client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
 
-        await _n1.ConnectAsync("a");
-        await _n1.ConnectAsync("b");
+        await N1.ConnectAsync("a");
+        await N1.ConnectAsync("b");
 
         Assert.That(await seen.Reader.ReadAsync().AsTask().WaitAsync(Wait), Is.EqualTo("a"));
         Assert.That(await seen.Reader.ReadAsync().AsTask().WaitAsync(Wait), Is.EqualTo("b"));
@@ -102,11 +82,11 @@ public sealed class ImClientPresenceTests
     {
         var online = new TaskCompletionSource<PresenceEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
         var offline = new TaskCompletionSource<PresenceEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _client.EventBus(e => online.TrySetResult(e), e => offline.TrySetResult(e));
-        await _client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
+        Client.EventBus(e => online.TrySetResult(e), e => offline.TrySetResult(e));
+        await Client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
 
-        var tab = await _n1.ConnectAsync("42");
-        await _n1.DisconnectAsync(tab);
+        var tab = await N1.ConnectAsync("42");
+        await N1.DisconnectAsync(tab);
 
         Assert.That((await online.Task.WaitAsync(Wait)).ClientId, Is.EqualTo("42"));
         Assert.That((await offline.Task.WaitAsync(Wait)).ClientId, Is.EqualTo("42"));
@@ -116,12 +96,12 @@ public sealed class ImClientPresenceTests
     public async Task ReadEventsAsync_TwoReaders_EachGetsEveryEventInOrder()
     {
         using var cts = new CancellationTokenSource(Wait);
-        var first = ReadAsync(_client.ReadEventsAsync(cts.Token), 3);
-        var second = ReadAsync(_client.ReadEventsAsync(cts.Token), 3);
-        await _client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
-        var tab = await _n1.ConnectAsync("a");
-        await _n1.DisconnectAsync(tab);
-        await _n2.ConnectAsync("b");
+        var first = ReadAsync(Client.ReadEventsAsync(cts.Token), 3);
+        var second = ReadAsync(Client.ReadEventsAsync(cts.Token), 3);
+        await Client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
+        var tab = await N1.ConnectAsync("a");
+        await N1.DisconnectAsync(tab);
+        await N2.ConnectAsync("b");
 
         var expected = new[] { "online:a", "offline:a", "online:b" };
         Assert.That(await first.WaitAsync(Wait), Is.EqualTo(expected));
@@ -131,11 +111,11 @@ public sealed class ImClientPresenceTests
     [Test]
     public async Task ReadEventsAsync_ClientDisposed_EnumerationEnds()
     {
-        var reader = ReadAsync(_client.ReadEventsAsync(), int.MaxValue);
-        await _client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
-        await _n1.ConnectAsync("a");
+        var reader = ReadAsync(Client.ReadEventsAsync(), int.MaxValue);
+        await Client.EnsureEventsSubscribedAsync().WaitAsync(Wait);
+        await N1.ConnectAsync("a");
 
-        await _client.DisposeAsync();
+        await Client.DisposeAsync();
 
         Assert.That(await reader.WaitAsync(Wait), Is.EqualTo(new[] { "online:a" }));
     }

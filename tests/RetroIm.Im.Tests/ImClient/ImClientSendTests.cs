@@ -7,41 +7,24 @@ using RetroIm.Im.Protocol;
 namespace RetroIm.Im.Tests.ImClient;
 
 [TestFixture]
-public sealed class ImClientSendTests
+public sealed class ImClientSendTests : TwoNodeTestBase
 {
     private static readonly DateTimeOffset Start = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
     private static readonly long StartMs = Start.ToUnixTimeMilliseconds();
-    private InMemoryBackplane _backplane = null!;
-    private Im.ImClient _client = null!;
-    private SimulatedNode _n1 = null!;
-    private SimulatedNode _n2 = null!;
 
-    [SetUp]
-    public async Task SetUp()
-    {
-        var clock = new ManualClock(Start);
-        _backplane = new InMemoryBackplane(clock);
-        _client = new Im.ImClient(_backplane, new ImHelperOptions { ReceiptTimeout = TimeSpan.FromMilliseconds(300) }, time: clock);
-        _n1 = await SimulatedNode.StartAsync(_backplane, "n1");
-        _n2 = await SimulatedNode.StartAsync(_backplane, "n2");
-    }
+    protected override TimeProvider Clock => new ManualClock(Start);
 
-    [TearDown]
-    public async Task TearDown()
-    {
-        await _client.DisposeAsync();
-        await _backplane.DisposeAsync();
-    }
+    protected override ImHelperOptions Options => new() { ReceiptTimeout = TimeSpan.FromMilliseconds(300) };
 
     [Test]
     public async Task SendMessageAsync_Object_NodeGetsExactProtocolFrame()
     {
-        await _n1.ConnectAsync("a");
+        await N1.ConnectAsync("a");
 
-        var result = await _client.SendMessageAsync("x", ["a"], new { Text = "hi", Count = 2 });
+        var result = await Client.SendMessageAsync("x", ["a"], new { Text = "hi", Count = 2 });
 
         Assert.That(result, Is.Null);
-        var packet = await _n1.NextPacketAsync();
+        var packet = await N1.NextPacketAsync();
         var id = packet.Header.Id!;
         Assert.That(packet.Header with { Epochs = null, Offsets = null }, Is.EqualTo(new RelayHeader(RelayPacketKind.Message, To: packet.Header.To, Id: id)));
         Assert.That(packet.Header.To, Is.EqualTo(new[] { "a" }));
@@ -58,23 +41,23 @@ public sealed class ImClientSendTests
     [TestCase(true, "true")]
     public async Task SendMessageAsync_ScalarPayload_WrittenAsJsonValue(object? message, string expectedData)
     {
-        await _n1.ConnectAsync("a");
-        await _client.SendMessageAsync(null, ["a"], message);
-        Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo(expectedData));
+        await N1.ConnectAsync("a");
+        await Client.SendMessageAsync(null, ["a"], message);
+        Assert.That(DataOf(await N1.NextPacketAsync()), Is.EqualTo(expectedData));
     }
 
     [Test]
     public async Task SendMessageAsync_RawJsonForms_WrittenVerbatim()
     {
-        await _n1.ConnectAsync("a");
+        await N1.ConnectAsync("a");
         const string json = """{"kind":"card","tags":["x","y"],"n":1.5}""";
         var element = JsonDocument.Parse(json).RootElement;
 
-        await _client.SendMessageAsync(null, ["a"], element);
-        await _client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(json));
-        await _client.SendMessageAsync(null, ["a"], new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(json)));
+        await Client.SendMessageAsync(null, ["a"], element);
+        await Client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(json));
+        await Client.SendMessageAsync(null, ["a"], new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(json)));
 
-        for (var i = 0; i < 3; i++) Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo(json));
+        for (var i = 0; i < 3; i++) Assert.That(DataOf(await N1.NextPacketAsync()), Is.EqualTo(json));
     }
 
     [TestCase("{\"a\":")]
@@ -83,7 +66,7 @@ public sealed class ImClientSendTests
     [TestCase("{'a':1}")]
     public void SendMessageAsync_InvalidJsonBytes_ThrowsArgumentException(string bytes)
     {
-        Assert.That(async () => await _client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(bytes)), Throws.ArgumentException);
+        Assert.That(async () => await Client.SendMessageAsync(null, ["a"], Encoding.UTF8.GetBytes(bytes)), Throws.ArgumentException);
     }
 
     [Test]
@@ -91,70 +74,70 @@ public sealed class ImClientSendTests
     {
         var clock = new ManualClock(Start);
         var options = new ImHelperOptions { JsonSerializerOptions = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower } };
-        await using var client = new Im.ImClient(_backplane, options, time: clock);
-        await _n1.ConnectAsync("a");
+        await using var client = new Im.ImClient(Backplane, options, time: clock);
+        await N1.ConnectAsync("a");
 
         await client.SendMessageAsync(null, ["a"], new { CardTitle = "t" });
 
-        Assert.That(DataOf(await _n1.NextPacketAsync()), Is.EqualTo("""{"card_title":"t"}"""));
+        Assert.That(DataOf(await N1.NextPacketAsync()), Is.EqualTo("""{"card_title":"t"}"""));
     }
 
     [Test]
     public async Task SendMessageAsync_DuplicateReceivers_AddressedOnce()
     {
-        await _n1.ConnectAsync("a");
-        await _n1.ConnectAsync("b");
+        await N1.ConnectAsync("a");
+        await N1.ConnectAsync("b");
 
-        await _client.SendMessageAsync(null, ["a", "b", "a", "b"], "x");
+        await Client.SendMessageAsync(null, ["a", "b", "a", "b"], "x");
 
-        Assert.That((await _n1.NextPacketAsync()).Header.To, Is.EqualTo(new[] { "a", "b" }));
-        Assert.That(_n1.PendingPackets, Is.Zero);
+        Assert.That((await N1.NextPacketAsync()).Header.To, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(N1.PendingPackets, Is.Zero);
     }
 
     [Test]
     public async Task SendMessageAsync_ReceiversOnTwoNodes_OnePacketPerHoldingNode()
     {
-        var n3 = await SimulatedNode.StartAsync(_backplane, "n3");
-        await _n1.ConnectAsync("a");
-        await _n1.ConnectAsync("b");
-        await _n2.ConnectAsync("c");
+        var n3 = await SimulatedNode.StartAsync(Backplane, "n3");
+        await N1.ConnectAsync("a");
+        await N1.ConnectAsync("b");
+        await N2.ConnectAsync("c");
 
-        await _client.SendMessageAsync(null, ["a", "b", "c", "offline"], "x");
+        await Client.SendMessageAsync(null, ["a", "b", "c", "offline"], "x");
 
-        var p1 = await _n1.NextPacketAsync();
-        var p2 = await _n2.NextPacketAsync();
+        var p1 = await N1.NextPacketAsync();
+        var p2 = await N2.NextPacketAsync();
         Assert.That(p2.Header.Id, Is.EqualTo(p1.Header.Id));
         Assert.That(p2.Body, Is.EqualTo(p1.Body), "the frame is built once and forwarded unchanged");
-        Assert.That(_n1.PendingPackets + _n2.PendingPackets + n3.PendingPackets, Is.Zero);
+        Assert.That(N1.PendingPackets + N2.PendingPackets + n3.PendingPackets, Is.Zero);
     }
 
     [Test]
     public async Task SendMessageAsync_NoReceivers_NothingPublished()
     {
-        await _n1.ConnectAsync("a");
-        Assert.That(await _client.SendMessageAsync(null, [], "x"), Is.Null);
-        var receipt = await _client.SendMessageAsync(null, [], "x", receipt: true);
+        await N1.ConnectAsync("a");
+        Assert.That(await Client.SendMessageAsync(null, [], "x"), Is.Null);
+        var receipt = await Client.SendMessageAsync(null, [], "x", receipt: true);
         Assert.That(receipt!.Written, Is.Empty);
         Assert.That(receipt.Offline, Is.Empty);
-        Assert.That(_n1.PendingPackets, Is.Zero);
+        Assert.That(N1.PendingPackets, Is.Zero);
     }
 
     [Test]
     public void SendMessageAsync_BadReceiverId_ThrowsArgumentException()
     {
-        Assert.That(async () => await _client.SendMessageAsync(null, ["a", ""], "x"), Throws.ArgumentException);
-        Assert.That(async () => await _client.SendMessageAsync("", ["a"], "x"), Throws.ArgumentException);
+        Assert.That(async () => await Client.SendMessageAsync(null, ["a", ""], "x"), Throws.ArgumentException);
+        Assert.That(async () => await Client.SendMessageAsync("", ["a"], "x"), Throws.ArgumentException);
     }
 
     [Test]
     public async Task SendMessageAsync_Receipt_WrittenFromNodeReportsAndOfflineForTheRest()
     {
-        await _n1.ConnectAsync("a");
-        await _n2.ConnectAsync("b");
+        await N1.ConnectAsync("a");
+        await N2.ConnectAsync("b");
 
-        var receipt = await _client.SendMessageAsync("x", ["a", "nobody", "b", "a"], "hi", receipt: true);
+        var receipt = await Client.SendMessageAsync("x", ["a", "nobody", "b", "a"], "hi", receipt: true);
 
-        var packet = await _n1.NextPacketAsync();
+        var packet = await N1.NextPacketAsync();
         Assert.That(packet.Header.ReceiptTopic, Does.StartWith("im:receipts:"));
         Assert.That(receipt, Is.Not.Null);
         Assert.That(receipt!.MessageId, Is.EqualTo(packet.Header.Id));
@@ -166,12 +149,12 @@ public sealed class ImClientSendTests
     [Test]
     public async Task SendMessageAsync_ReceiptReportedLater_WaitsForEveryNode()
     {
-        _n1.Receipts = ReceiptMode.HeldLater;
-        _n2.Receipts = ReceiptMode.HeldLater;
-        await _n1.ConnectAsync("a");
-        await _n2.ConnectAsync("b");
+        N1.Receipts = ReceiptMode.HeldLater;
+        N2.Receipts = ReceiptMode.HeldLater;
+        await N1.ConnectAsync("a");
+        await N2.ConnectAsync("b");
 
-        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
+        var receipt = await Client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(receipt!.Written, Is.EqualTo(new[] { "a", "b" }));
         Assert.That(receipt.Offline, Is.Empty);
@@ -180,11 +163,11 @@ public sealed class ImClientSendTests
     [Test]
     public async Task SendMessageAsync_ReceiptNodeNoLongerHoldsClient_ClientCountedOffline()
     {
-        await _n1.ConnectAsync("a");
-        await _n1.ConnectAsync("b");
-        _n1.DropLocally("b"); // its socket closed after the backplane routed the packet
+        await N1.ConnectAsync("a");
+        await N1.ConnectAsync("b");
+        N1.DropLocally("b"); // its socket closed after the backplane routed the packet
 
-        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
+        var receipt = await Client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
 
         Assert.That(receipt!.Written, Is.EqualTo(new[] { "a" }));
         Assert.That(receipt.Offline, Is.EqualTo(new[] { "b" }));
@@ -193,11 +176,11 @@ public sealed class ImClientSendTests
     [Test]
     public async Task SendMessageAsync_ReceiptNodeSilent_ReturnsAfterTimeoutNamingTheNode()
     {
-        _n2.Receipts = ReceiptMode.Silent;
-        await _n1.ConnectAsync("a");
-        await _n2.ConnectAsync("b");
+        N2.Receipts = ReceiptMode.Silent;
+        await N1.ConnectAsync("a");
+        await N2.ConnectAsync("b");
 
-        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
+        var receipt = await Client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.That(receipt!.Written, Is.EqualTo(new[] { "a" }));
         Assert.That(receipt.Offline, Is.EqualTo(new[] { "b" }));
@@ -207,7 +190,7 @@ public sealed class ImClientSendTests
     [Test]
     public async Task SendMessageAsync_ReceiptNobodyOnline_AllOfflineAtOnce()
     {
-        var receipt = await _client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
+        var receipt = await Client.SendMessageAsync(null, ["a", "b"], "hi", receipt: true);
         Assert.That(receipt!.Written, Is.Empty);
         Assert.That(receipt.Offline, Is.EqualTo(new[] { "a", "b" }));
     }
@@ -215,9 +198,9 @@ public sealed class ImClientSendTests
     [Test]
     public async Task SendMessageAsync_ConcurrentReceipts_EachGetsItsOwn()
     {
-        _n1.Receipts = ReceiptMode.HeldLater;
-        await _n1.ConnectAsync("a");
-        var sends = Enumerable.Range(0, 50).Select(i => _client.SendMessageAsync(null, ["a", "z" + i], i, receipt: true)).ToArray();
+        N1.Receipts = ReceiptMode.HeldLater;
+        await N1.ConnectAsync("a");
+        var sends = Enumerable.Range(0, 50).Select(i => Client.SendMessageAsync(null, ["a", "z" + i], i, receipt: true)).ToArray();
         var receipts = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(10));
         for (var i = 0; i < receipts.Length; i++)
         {
@@ -231,13 +214,13 @@ public sealed class ImClientSendTests
     public async Task SendChanMessageAsync_PublishesOnceOnTheChannelTopic()
     {
         var received = new List<(RelayHeader Header, string Body)>();
-        await _backplane.SubscribeAsync(ImTopics.Chan("room:1"), (_, payload) =>
+        await Backplane.SubscribeAsync(ImTopics.Chan("room:1"), (_, payload) =>
         {
             RelayPacket.TryRead(payload, out var header, out var body);
             received.Add((header!, Encoding.UTF8.GetString(body.Span)));
         });
 
-        await _client.SendChanMessageAsync("x", "room:1", new { v = 1 });
+        await Client.SendChanMessageAsync("x", "room:1", new { v = 1 });
 
         Assert.That(received, Has.Count.EqualTo(1));
         var (h, frame) = received[0];
@@ -250,13 +233,13 @@ public sealed class ImClientSendTests
     public async Task SendBroadcastMessageAsync_PublishesOnceOnAll()
     {
         var received = new List<(RelayHeader Header, string Body)>();
-        await _backplane.SubscribeAsync(ImTopics.All, (_, payload) =>
+        await Backplane.SubscribeAsync(ImTopics.All, (_, payload) =>
         {
             RelayPacket.TryRead(payload, out var header, out var body);
             received.Add((header!, Encoding.UTF8.GetString(body.Span)));
         });
 
-        await _client.SendBroadcastMessageAsync("maintenance at 5");
+        await Client.SendBroadcastMessageAsync("maintenance at 5");
 
         Assert.That(received, Has.Count.EqualTo(1));
         var (h, frame) = received[0];

@@ -11,15 +11,8 @@ namespace RetroIm.ImServer.Tests.Failure;
 /// in order, across the move — while the moves stay spread over the drain window.
 /// </summary>
 [TestFixture]
-public sealed class DrainMakeBeforeBreakTests : ClusterTestBase
+public sealed class DrainMakeBeforeBreakTests : DrainClusterTestBase
 {
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(4);
-
-    protected override Task<ImCluster> StartClusterAsync()
-        => ImCluster.StartAsync(nodeCount: 3, nodeArgs: [$"--ImServer:DrainWindow={Window:c}"]);
-
-    protected override bool SharesCluster => false;
-
     [Test]
     public async Task Drain_DotnetClientsWhileMessagesFlow_NoOfflineNoLossNoDuplicateSpreadOverTheWindow()
     {

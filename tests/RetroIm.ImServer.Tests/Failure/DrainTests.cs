@@ -12,15 +12,8 @@ namespace RetroIm.ImServer.Tests.Failure;
 /// moment its <c>reconnect</c> frame names, so the moves spread over the drain window.
 /// </summary>
 [TestFixture]
-public sealed class DrainTests : ClusterTestBase
+public sealed class DrainTests : DrainClusterTestBase
 {
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(4);
-
-    protected override Task<ImCluster> StartClusterAsync()
-        => ImCluster.StartAsync(nodeCount: 3, nodeArgs: [$"--ImServer:DrainWindow={Window:c}"]);
-
-    protected override bool SharesCluster => false;
-
     [Test]
     public async Task Drain_NodeWithClients_EveryClientMovesSpreadOverTheWindowAndStaysReachable()
     {

@@ -55,23 +55,7 @@ public sealed class RedisOutageTests : ClusterTestBase
         await Wait.UntilAsync(async () => await IsHealthyAsync(new Uri(NodeA.HttpBase, "/health")), Recovery, "the node to be healthy again (200, status healthy)");
         await Wait.UntilAsync(async () => await IsHealthyAsync(new Uri(webApi.BaseAddress, "/health")), Recovery, "the WebApi to be healthy again (200, status healthy)");
         await Wait.UntilAsync(async () => await Cluster.Client.HasOnlineAsync(id), Recovery, "the client to be registered again");
-        await Wait.UntilAsync(
-            async () =>
-            {
-                var text = "back " + Guid.NewGuid().ToString("N");
-                await Cluster.Client.SendMessageAsync(null, [id], new { text });
-                try
-                {
-                    await socket.ReceiveUntilAsync(f => Frames.IsMessageWith(f, "text", text), TimeSpan.FromMilliseconds(500));
-                    return true;
-                }
-                catch (TimeoutException)
-                {
-                    return false;
-                }
-            },
-            Recovery,
-            "a message to reach the client that stayed connected");
+        await Frames.SendUntilReceivedAsync(Cluster, id, socket, Recovery, "a message to reach the client that stayed connected");
     }
 
     [Test]

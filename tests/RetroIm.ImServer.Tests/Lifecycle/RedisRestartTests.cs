@@ -35,23 +35,7 @@ public sealed class RedisRestartTests : ClusterTestBase
         // The nodes' subscribers reconnect on their own; pub/sub is at-most-once, so retry until one gets through.
         foreach (var (id, socket) in new[] { (onA, socketA), (onB, socketB) })
         {
-            await Wait.UntilAsync(
-                async () =>
-                {
-                    var text = "after " + Guid.NewGuid().ToString("N");
-                    await Cluster.Client.SendMessageAsync(null, [id], new { text });
-                    try
-                    {
-                        await socket.ReceiveUntilAsync(f => Frames.IsMessageWith(f, "text", text), TimeSpan.FromMilliseconds(500));
-                        return true;
-                    }
-                    catch (TimeoutException)
-                    {
-                        return false;
-                    }
-                },
-                Recovery,
-                $"a direct message to reach {id} after the restart");
+            await Frames.SendUntilReceivedAsync(Cluster, id, socket, Recovery, $"a direct message to reach {id} after the restart");
         }
         Assert.That(socketA.Closed.IsCompleted, Is.False, "connections survive a Redis restart");
 

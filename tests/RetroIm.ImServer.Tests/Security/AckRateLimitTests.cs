@@ -8,22 +8,20 @@ namespace RetroIm.ImServer.Tests.Security;
 /// from the data-frame limit: a client acking every message of a busy stream stays connected, a flood of acks does not.
 /// </summary>
 [TestFixture]
-public sealed class AckRateLimitTests : ClusterTestBase
+public sealed class AckRateLimitTests : OwnNodeTestBase
 {
     private const int FramesPerSecond = 10;
     private const int FrameBurst = 20;
     private const int ControlFramesPerSecond = 100;
     private const int ControlFrameBurst = 200;
 
-    protected override Task<ImCluster> StartClusterAsync() => ImCluster.StartAsync(nodeCount: 1, nodeArgs:
+    protected override IEnumerable<string> NodeArgs =>
     [
         $"--ImServer:FramesPerSecond={FramesPerSecond}",
         $"--ImServer:FrameBurst={FrameBurst}",
         $"--ImServer:ControlFramesPerSecond={ControlFramesPerSecond}",
         $"--ImServer:ControlFrameBurst={ControlFrameBurst}",
-    ]);
-
-    protected override bool SharesCluster => false;
+    ];
 
     [Test]
     public async Task Receive_ClientAcksEveryMessageOfABusyStream_StaysOpen()

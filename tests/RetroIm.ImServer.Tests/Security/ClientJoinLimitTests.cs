@@ -10,14 +10,11 @@ namespace RetroIm.ImServer.Tests.Security;
 /// the same atomic backplane check ImHelper's JoinChanAsync uses, so neither path can take a client past it.
 /// </summary>
 [TestFixture]
-public sealed class ClientJoinLimitTests : ClusterTestBase
+public sealed class ClientJoinLimitTests : OwnNodeTestBase
 {
     private const int Limit = 2;
 
-    protected override Task<ImCluster> StartClusterAsync()
-        => ImCluster.StartAsync(nodeCount: 1, nodeArgs: [$"--ImServer:MaxChannelsPerClient={Limit}"]);
-
-    protected override bool SharesCluster => false;
+    protected override IEnumerable<string> NodeArgs => [$"--ImServer:MaxChannelsPerClient={Limit}"];
 
     [Test]
     public async Task JoinFrame_PastTheLimit_ChannelLimitErrorNotAMemberAndStillOpen()

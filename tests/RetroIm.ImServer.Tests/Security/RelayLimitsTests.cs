@@ -9,22 +9,20 @@ namespace RetroIm.ImServer.Tests.Security;
 /// Origin allowlist (403), connects per second per IP (429), frames per second (close 1008), channels per client.
 /// </summary>
 [TestFixture]
-public sealed class RelayLimitsTests : ClusterTestBase
+public sealed class RelayLimitsTests : OwnNodeTestBase
 {
     private const int FramesPerSecond = 10;
     private const int FrameBurst = 20;
     private const int MaxChannels = 2;
 
-    protected override Task<ImCluster> StartClusterAsync() => ImCluster.StartAsync(nodeCount: 1, nodeArgs:
+    protected override IEnumerable<string> NodeArgs =>
     [
         "--ImServer:AllowedOrigins:0=https://app.example.com",
         "--ImServer:AllowedOrigins:1=https://*.example.org",
         $"--ImServer:FramesPerSecond={FramesPerSecond}",
         $"--ImServer:FrameBurst={FrameBurst}",
         $"--ImServer:MaxChannelsPerClient={MaxChannels}",
-    ]);
-
-    protected override bool SharesCluster => false;
+    ];
 
     [TestCase("https://evil.test")]
     [TestCase("https://app.example.com.evil.test")]
