@@ -115,4 +115,11 @@ public sealed class ImRelayOptions
     /// storm. SIGTERM drains the same way within a quarter of <see cref="ShutdownTimeout"/>.
     /// </summary>
     public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long after its <c>afterMs</c> a draining node waits for a client to move by itself before closing it with
+    /// 1012. Clients open the new connection before closing the old one, so presence does not flicker — unless this
+    /// runs out first (a throttled background tab, a slow URL provider). A drain takes DrainWindow + DrainGrace at most.
+    /// </summary>
+    public TimeSpan DrainGrace { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -13,7 +13,8 @@ namespace RetroIm.Relay.Hosting;
 /// Moves this node's clients to other nodes without a reconnect storm. The node marks itself draining (new
 /// connections get 503, and its heartbeat tells ImHelper to route new clients elsewhere, while the connections it
 /// still holds stay registered), then gives each client <c>{"type":"reconnect","afterMs":n}</c> with n random in
-/// [0, window], and closes with 1012 whatever is still open <see cref="Grace"/> after its n.
+/// [0, window], and closes with 1012 whatever is still open a grace period after its n (<c>ImServer:DrainGrace</c> for
+/// <c>imctl drain</c>, <see cref="ShutdownGrace"/> on SIGTERM).
 /// </summary>
 /// <remarks>
 /// Draining is one-way: the node keeps draining until it restarts (a deploy drains, then stops the node). A second
@@ -28,8 +29,13 @@ internal sealed class RelayDrain(
     TimeProvider time,
     ILogger<RelayDrain> logger)
 {
-    /// <summary>How long after its <c>afterMs</c> a client that did not move by itself is closed.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// On SIGTERM, how long after its <c>afterMs</c> a client that did not move by itself is closed: short, the process
+    /// must exit within ShutdownTimeout. <c>imctl drain</c> uses ImServer:DrainGrace instead, long enough for a client
+    /// whose timers are throttled (a background tab) or whose URL provider is slow to open its new connection before
+    /// the old one closes — else presence flickers offline/online.
+    /// </summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(2);
 
@@ -40,7 +46,7 @@ internal sealed class RelayDrain(
         {
             try
             {
-                await DrainAsync(options.Value.DrainWindow, CancellationToken.None);
+                await DrainAsync(options.Value.DrainWindow, options.Value.DrainGrace, CancellationToken.None);
             }
             catch (Exception e)
             {
@@ -53,7 +59,7 @@ internal sealed class RelayDrain(
     /// Marks the node draining, tells the backplane at once, and spreads the clients' reconnects over
     /// <paramref name="window"/>; completes once every connection it saw was asked to close.
     /// </summary>
-    public async Task DrainAsync(TimeSpan window, CancellationToken cancellationToken)
+    public async Task DrainAsync(TimeSpan window, TimeSpan grace, CancellationToken cancellationToken)
     {
         if (window < TimeSpan.Zero) window = TimeSpan.Zero;
         if (node.BeginDraining()) await AnnounceAsync(cancellationToken);
@@ -74,7 +80,7 @@ internal sealed class RelayDrain(
 
         foreach (var (afterMs, connection) in due)
         {
-            var wait = TimeSpan.FromMilliseconds(afterMs) + Grace - time.GetElapsedTime(started);
+            var wait = TimeSpan.FromMilliseconds(afterMs) + grace - time.GetElapsedTime(started);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
             connection.Close(ImCloseCodes.ServiceRestart, "node draining: reconnect elsewhere");
         }

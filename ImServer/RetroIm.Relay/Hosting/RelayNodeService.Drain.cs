@@ -19,7 +19,7 @@ internal sealed partial class RelayNodeService
         var window = settings.DrainWindow < budget / 4 ? settings.DrainWindow : budget / 4;
         try
         {
-            await drain.DrainAsync(window, cancellationToken);
+            await drain.DrainAsync(window, RelayDrain.ShutdownGrace, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
