@@ -12,11 +12,16 @@ internal sealed partial class RelayConnection
     /// One step of the node's keep-alive sweep (<c>RelayNodeService</c>), for a socket upgraded by the relay itself:
     /// a PING only after <paramref name="intervalMs"/> of silence from the peer (anything it sends counts, PONGs too),
     /// and an abort when a PING stays unanswered for <paramref name="timeoutMs"/> (0: never). Sockets accepted in the
-    /// HTTP pipeline keep the WebSocket's own keep-alive timer instead.
+    /// HTTP pipeline keep the WebSocket's own keep-alive timer instead; an SSE stream gets its heartbeat comment here.
     /// </summary>
     /// <returns>True when the connection was aborted as half-open.</returns>
     public bool KeepAlive(long now, long intervalMs, long timeoutMs)
     {
+        if (_socket is Sse.SseSocket sse)
+        {
+            sse.HeartbeatIfQuiet(now, intervalMs);
+            return false;
+        }
         if (_direct is not { } output || CloseStatus != 0) return false;
         var lastInbound = output.LastInbound;
         var pingSentAt = _pingSentAt;

@@ -60,9 +60,7 @@ internal sealed class SseEndpoint(
         socket.WelcomeExtra = Encoding.UTF8.GetBytes(SseFrames.WelcomeExtra(id, Base64Url.EncodeToString(postToken)));
         _streams[id] = socket;
         SseLog.Opened(logger, id);
-        using var heartbeat = new CancellationTokenSource();
         using var gone = context.RequestAborted.Register(static s => ((SseSocket)s!).ClientGone(), socket);
-        var beating = HeartbeatAsync(socket, options.Value.KeepAliveInterval, heartbeat.Token);
         try
         {
             await runner.RunAsync(socket, ticket, context.RequestAborted, context.Request.Query["recover"].ToString());
@@ -70,8 +68,6 @@ internal sealed class SseEndpoint(
         finally
         {
             _streams.TryRemove(id, out _);
-            await heartbeat.CancelAsync();
-            await beating;
             SseLog.Closed(logger, id);
         }
     }
@@ -144,19 +140,6 @@ internal sealed class SseEndpoint(
             }
         }
         await TextAsync(context, StatusCodes.Status410Gone, "unknown or closed connection");
-    }
-
-    private static async Task HeartbeatAsync(SseSocket socket, TimeSpan interval, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken)) await socket.HeartbeatAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // Stopped, or the response is gone: the connection's own loops notice and end.
-        }
     }
 
     private void AllowOrigin(HttpContext context)

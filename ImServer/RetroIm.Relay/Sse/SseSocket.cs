@@ -23,6 +23,9 @@ internal sealed class SseSocket : WebSocket
     private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Heartbeat = ":\n\n"u8.ToArray();
 
+    // When a frame or heartbeat last went out (Environment.TickCount64).
+    private long _lastWrite = Environment.TickCount64;
+
     private readonly PipeWriter _body;
     private readonly Action _abortRequest;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -73,13 +76,26 @@ internal sealed class SseSocket : WebSocket
         _inbound.Writer.TryComplete();
     }
 
-    /// <summary>Writes an SSE comment so proxies and the client see the stream alive; skipped while a frame is being written.</summary>
-    public async Task HeartbeatAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One step of the node's keep-alive sweep (<c>RelayConnection.KeepAlive</c>): after <paramref name="intervalMs"/>
+    /// without a write, an SSE comment so proxies and the client see the stream alive. No timer per stream.
+    /// </summary>
+    public void HeartbeatIfQuiet(long now, long intervalMs)
     {
-        if (_state != WebSocketState.Open || !_writeLock.Wait(0)) return;
+        if (_state == WebSocketState.Open && now - Volatile.Read(ref _lastWrite) >= intervalMs) _ = HeartbeatAsync();
+    }
+
+    // Skipped while a frame is being written; a failed write means the response is gone, which the loops notice.
+    private async Task HeartbeatAsync()
+    {
+        if (!_writeLock.Wait(0)) return;
         try
         {
-            await _body.WriteAsync(Heartbeat, cancellationToken);
+            Volatile.Write(ref _lastWrite, Environment.TickCount64);
+            await _body.WriteAsync(Heartbeat);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
         }
         finally
         {
@@ -184,6 +200,7 @@ internal sealed class SseSocket : WebSocket
             {
                 WriteEvent([], payload.Span);
             }
+            Volatile.Write(ref _lastWrite, Environment.TickCount64);
             var flush = await _body.FlushAsync(cancellationToken);
             if (flush.IsCompleted || flush.IsCanceled) throw new IOException("The SSE response is closed.");
         }
