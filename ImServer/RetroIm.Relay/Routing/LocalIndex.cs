@@ -114,13 +114,17 @@ internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics 
     }
 
     /// <summary>Adds a local client to a channel; false when the client has no connection here.</summary>
-    public bool Join(string clientId, string chan, List<string> changed)
+    public bool Join(string clientId, string chan, List<string> changed) => Join(clientId, chan, changed, out _);
+
+    /// <summary>As <see cref="Join(string, string, List{string})"/>; <paramref name="added"/> tells whether the client was not a member here yet.</summary>
+    public bool Join(string clientId, string chan, List<string> changed, out bool added)
     {
         lock (_lock)
         {
+            added = false;
             if (!_clients.TryGetValue(clientId, out var client)) return false;
             client.LeftWhilePending?.Remove(chan);
-            AddMemberLocked(client, chan, changed);
+            added = AddMemberLocked(client, chan, changed);
             return true;
         }
     }
@@ -179,16 +183,16 @@ internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics 
         }
     }
 
-    private void AddMemberLocked(LocalClient client, string chan, List<string> changed)
+    private bool AddMemberLocked(LocalClient client, string chan, List<string> changed)
     {
         // ImServer:MaxChannelsPerClient: a client past it (ImHelper refuses such joins; this guards a node against a
         // misconfigured or hostile business side) gets no more channels forwarded here.
         if (_maxChansPerClient > 0 && client.Chans.Count >= _maxChansPerClient && !client.Chans.Contains(chan))
         {
             metrics.LimitExceeded("channels");
-            return;
+            return false;
         }
-        if (!client.Chans.Add(chan)) return;
+        if (!client.Chans.Add(chan)) return false;
         if (!_chans.TryGetValue(chan, out var local))
         {
             local = new LocalChan();
@@ -197,6 +201,7 @@ internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics 
         }
         local.Members.Add(client);
         local.Snapshot = null;
+        return true;
     }
 
     /// <summary>Removes the client from the channel's members (the caller updates the client's own set).</summary>

@@ -180,32 +180,36 @@ internal sealed partial class RelayDispatcher
             return;
         }
         var changed = new List<string>(1);
-        // A join tells the joined connections the channel's position (RelayDispatcher.Joins.cs), so it needs them too.
-        var joined = header.Kind == RelayPacketKind.Join ? chan : null;
-        var local = (header.ReceiptTopic is not null && header.Id is not null) || joined is not null ? new List<string>(to.Count) : null;
+        var join = header.Kind == RelayPacketKind.Join;
+        var local = header.ReceiptTopic is not null && header.Id is not null ? new List<string>(to.Count) : null;
+        // A join tells the connections that became members here the channel's position (RelayDispatcher.Joins.cs);
+        // clients already members here (a client's own join echoing back) need no second read of it.
+        var newcomers = join ? new List<string>(to.Count) : null;
         foreach (var clientId in to)
         {
-            var here = header.Kind == RelayPacketKind.Join ? _index.Join(clientId, chan, changed) : _index.Leave(clientId, chan, changed);
+            var added = false;
+            var here = join ? _index.Join(clientId, chan, changed, out added) : _index.Leave(clientId, chan, changed);
             if (here) local?.Add(clientId);
+            if (added) newcomers!.Add(clientId);
         }
-        if (local is null) Subscriptions.SyncInBackground(changed);
-        else _ = Task.Run(() => AcknowledgeMembershipAsync(changed, header.Id, header.ReceiptTopic, local, joined));
+        if (local is null && newcomers is not { Count: > 0 }) Subscriptions.SyncInBackground(changed);
+        else _ = Task.Run(() => AcknowledgeMembershipAsync(changed, header.Id, header.ReceiptTopic, local, chan, newcomers));
     }
 
-    private async Task AcknowledgeMembershipAsync(List<string> changed, string? id, string? receiptTopic, List<string> local, string? joined)
+    private async Task AcknowledgeMembershipAsync(List<string> changed, string? id, string? receiptTopic, List<string>? local, string chan, List<string>? newcomers)
     {
         try
         {
-            var position = joined is not null && local.Count > 0 ? await ReadJoinPositionAsync(joined) : null;
+            var position = newcomers is { Count: > 0 } ? await ReadJoinPositionAsync(chan) : null;
             await Subscriptions.SyncAsync(changed, CancellationToken.None);
-            if (position is { } p) AnnounceJoin(joined!, p, local);
-            if (id is null || receiptTopic is null) return;
+            if (position is { } p) AnnounceJoin(chan, p, newcomers!);
+            if (id is null || receiptTopic is null || local is null) return;
             var payload = JsonSerializer.SerializeToUtf8Bytes(new ReceiptReport(id, _node.Id ?? "", local), ImJsonContext.Default.ReceiptReport);
             await _backplane.PublishAsync(receiptTopic, payload);
         }
         catch (Exception e)
         {
-            RelayLog.ReceiptFailed(_logger, id ?? joined ?? "", e);
+            RelayLog.ReceiptFailed(_logger, id ?? chan, e);
         }
     }
 
