@@ -1,5 +1,3 @@
-using System.Net.WebSockets;
-
 namespace RetroIm.Bench;
 
 /// <summary>How a load-generator client opens its socket and reads frames, per system under test.</summary>
@@ -8,8 +6,8 @@ internal interface IClientProtocol : IAsyncDisposable
     /// <summary>Opens the socket of client <paramref name="clientId"/> and completes the handshake.</summary>
     /// <param name="attempt">0 for the first connect; a reconnect counts up (Socket.IO moves to the next node).</param>
     /// <param name="recover">RetroIm: the connect URL's <c>recover</c> parameter (base64url JSON), or null.</param>
-    Task<ClientWebSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken);
+    Task<BenchSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken);
 
-    /// <summary>Classifies a received frame, answering protocol-level frames (Socket.IO ping) itself.</summary>
-    ValueTask<FrameKind> HandleAsync(ClientWebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken);
+    /// <summary>Classifies a received message, answering protocol-level ones (Socket.IO ping) itself.</summary>
+    FrameKind Handle(BenchSocket socket, ReadOnlySpan<byte> frame);
 }

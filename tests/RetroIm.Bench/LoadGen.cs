@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -101,7 +101,7 @@ internal sealed class LoadGen
         };
     }
 
-    private async Task RunClientAsync(int index, ClientWebSocket ws)
+    private async Task RunClientAsync(int index, BenchSocket ws)
     {
         await Task.Yield();
         while (true)
@@ -121,7 +121,7 @@ internal sealed class LoadGen
         }
     }
 
-    private async Task<ClientWebSocket?> ReconnectAsync(int index)
+    private async Task<BenchSocket?> ReconnectAsync(int index)
     {
         var deadline = Stopwatch.StartNew();
         for (var attempt = 1; deadline.Elapsed < TimeSpan.FromSeconds(120) && !_stop.IsCancellationRequested; attempt++)
@@ -152,58 +152,44 @@ internal sealed class LoadGen
         return Base64Url.EncodeToString(json);
     }
 
-    private async Task ReceiveUntilClosedAsync(int index, ClientWebSocket ws)
+    private async Task ReceiveUntilClosedAsync(int index, BenchSocket ws)
     {
-        var ct = _stop.Token;
+        // One registration per connection rather than one per read: stopping aborts the socket and ends the read.
+        using var abort = _stop.Token.UnsafeRegister(static s => ((BenchSocket)s!).Abort(), ws);
         try
         {
-            while (!ct.IsCancellationRequested)
+            while (!_stop.IsCancellationRequested)
             {
-                // A zero-byte read waits for the next frame without holding a buffer for every idle client.
-                var head = await ws.ReceiveAsync(Memory<byte>.Empty, ct);
-                if (head.MessageType == WebSocketMessageType.Close) return;
-                var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-                try
-                {
-                    var length = 0;
-                    var r = head;
-                    while (!r.EndOfMessage && length < buffer.Length)
-                    {
-                        r = await ws.ReceiveAsync(buffer.AsMemory(length), ct);
-                        if (r.MessageType == WebSocketMessageType.Close) return;
-                        length += r.Count;
-                    }
-                    await OnFrameAsync(index, ws, buffer.AsMemory(0, length), ct);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                // The payload points into the socket's own small buffer: handled in place, valid until the next read.
+                var message = await ws.ReceiveAsync();
+                if (message.Type == WebSocketMessageType.Close) return;
+                OnFrame(index, ws, message.Payload.Span);
             }
         }
-        catch (Exception) when (ct.IsCancellationRequested || ws.State != WebSocketState.Open)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            // Closed or aborted (a killed node): the caller decides whether to reconnect.
+            // Closed, aborted (a killed node) or stopping: the caller decides whether to reconnect.
         }
-        catch (WebSocketException)
+        catch (InvalidDataException e)
         {
-            // The peer vanished without a close handshake.
+            // A protocol violation by the server: worth seeing in the report, then handled as a drop.
+            AddError(e);
         }
     }
 
-    private async ValueTask OnFrameAsync(int index, ClientWebSocket ws, ReadOnlyMemory<byte> frame, CancellationToken ct)
+    private void OnFrame(int index, BenchSocket ws, ReadOnlySpan<byte> frame)
     {
-        switch (await _protocol.HandleAsync(ws, frame, ct))
+        switch (_protocol.Handle(ws, frame))
         {
             case FrameKind.Message:
-                OnMessage(index, frame.Span);
+                OnMessage(index, frame);
                 break;
             case FrameKind.Recovered:
                 Interlocked.Increment(ref _recovered);
                 break;
             case FrameKind.RecoverFailed:
                 Interlocked.Increment(ref _recoverFailed);
-                lock (_errors) if (_errors.Count < 5) _errors.Add(Encoding.UTF8.GetString(frame.Span));
+                lock (_errors) if (_errors.Count < 5) _errors.Add(Encoding.UTF8.GetString(frame));
                 break;
         }
     }

@@ -8,6 +8,8 @@ namespace RetroIm.Bench;
 /// <summary>RetroIm's client: a connect URL issued through ImClient (as the business would), then JSON text frames.</summary>
 internal sealed class RetroImClientProtocol : IClientProtocol
 {
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
+    private static readonly Func<BenchSocket, CancellationToken, Task> AwaitWelcome = AwaitWelcomeAsync;
     private readonly RedisBackplane _backplane;
     private readonly ImClient _im;
 
@@ -17,35 +19,26 @@ internal sealed class RetroImClientProtocol : IClientProtocol
         _im = new ImClient(_backplane);
     }
 
-    public async Task<ClientWebSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken)
+    public async Task<BenchSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken)
     {
         var url = await _im.PrevConnectServerAsync(clientId, null, cancellationToken);
         if (recover is not null) url += "&recover=" + recover;
-        var ws = new ClientWebSocket();
-        try
-        {
-            ws.Options.KeepAliveInterval = TimeSpan.Zero;
-            await ws.ConnectAsync(new Uri(url), cancellationToken);
-            var welcome = new byte[1024];
-            var r = await ws.ReceiveAsync(welcome, cancellationToken);
-            if (r.MessageType != WebSocketMessageType.Text || !welcome.AsSpan(0, r.Count).StartsWith("{\"type\":\"welcome\""u8))
-                throw new InvalidOperationException("no welcome frame");
-            return ws;
-        }
-        catch
-        {
-            ws.Dispose();
-            throw;
-        }
+        return await BenchSocket.ConnectAsync(url, HandshakeTimeout, AwaitWelcome, cancellationToken);
     }
 
-    public ValueTask<FrameKind> HandleAsync(ClientWebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    private static async Task AwaitWelcomeAsync(BenchSocket socket, CancellationToken cancellationToken)
     {
-        var span = frame.Span;
-        if (span.StartsWith("{\"type\":\"message\""u8)) return ValueTask.FromResult(FrameKind.Message);
-        if (span.StartsWith("{\"type\":\"recovered\""u8)) return ValueTask.FromResult(FrameKind.Recovered);
-        if (span.StartsWith("{\"type\":\"recover_failed\""u8)) return ValueTask.FromResult(FrameKind.RecoverFailed);
-        return ValueTask.FromResult(FrameKind.Other);
+        var welcome = await socket.ReceiveAsync(cancellationToken);
+        if (welcome.Type != WebSocketMessageType.Text || !welcome.Payload.Span.StartsWith("{\"type\":\"welcome\""u8))
+            throw new InvalidOperationException("no welcome frame");
+    }
+
+    public FrameKind Handle(BenchSocket socket, ReadOnlySpan<byte> frame)
+    {
+        if (frame.StartsWith("{\"type\":\"message\""u8)) return FrameKind.Message;
+        if (frame.StartsWith("{\"type\":\"recovered\""u8)) return FrameKind.Recovered;
+        if (frame.StartsWith("{\"type\":\"recover_failed\""u8)) return FrameKind.RecoverFailed;
+        return FrameKind.Other;
     }
 
     public async ValueTask DisposeAsync()

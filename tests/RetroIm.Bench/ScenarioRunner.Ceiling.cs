@@ -3,11 +3,11 @@ namespace RetroIm.Bench;
 internal sealed partial class ScenarioRunner
 {
     /// <summary>Steps the offered fan-out rate up from --rate/4; the ceiling is the highest step held with p99 ≤ 100 ms and no loss.</summary>
-    private async Task CeilingAsync()
+    private async Task CeilingAsync(long firstSeq)
     {
         double[] multipliers = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8];
         var steps = new List<Dictionary<string, object?>>();
-        long seq = 0;
+        var seq = firstSeq;
         double ceiling = 0;
         Dictionary<string, object?>? best = null;
         foreach (var m in multipliers)

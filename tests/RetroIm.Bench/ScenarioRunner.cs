@@ -31,13 +31,16 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             switch (options.Scenario)
             {
                 case "fanout":
-                    await DeliveryPhaseAsync(ChannelPlan(0, options.MessagesOrDefault, options.Rate), _figures);
+                    var warm = await WarmUpAsync(ChannelPlan(0, WarmUpMessages(options.Rate / Math.Max(1, _connected)), options.Rate));
+                    await DeliveryPhaseAsync(ChannelPlan(warm, options.MessagesOrDefault, options.Rate), _figures);
                     break;
                 case "direct":
-                    await DeliveryPhaseAsync(new PublishPlan(true, 0, options.MessagesOrDefault, options.Clients, options.Rate, options.Size), _figures);
+                    // Direct plans number each client's messages from firstSeq: one round per message.
+                    await WarmUpAsync(new PublishPlan(true, 0, WarmUpMessages(options.Rate / Math.Max(1, options.Clients)), options.Clients, options.Rate, options.Size));
+                    await DeliveryPhaseAsync(new PublishPlan(true, WarmUpMessages(options.Rate / Math.Max(1, options.Clients)), options.MessagesOrDefault, options.Clients, options.Rate, options.Size), _figures);
                     break;
                 case "ceiling":
-                    await CeilingAsync();
+                    await CeilingAsync(await WarmUpAsync(ChannelPlan(0, WarmUpMessages(options.Rate / 4 / Math.Max(1, _connected)), options.Rate / 4)));
                     break;
                 case "recover":
                     await RecoverAsync();
@@ -102,6 +105,28 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _figures["kb_per_conn"] = Math.Round((rssAfter.Sum() - rssBefore) / 1024.0 / Math.Max(1, _connected), 2);
         _figures["idle_cpu_pct"] = Math.Round(cpu / seconds * 100, 2);
         _figures["idle_loadgen_cpu_pct"] = Math.Round(loadCpu / seconds * 100, 2);
+    }
+
+    /// <summary>
+    /// Messages for a warm-up of about <see cref="WarmUpSeconds"/> at <paramref name="perSecond"/> messages per second
+    /// (at least 3): the first deliveries of a fresh process run unoptimised code (tiered JIT) and grow its pools.
+    /// </summary>
+    private static int WarmUpMessages(double perSecond) => Math.Max(3, (int)Math.Ceiling(WarmUpSeconds * perSecond));
+
+    private const double WarmUpSeconds = 3;
+
+    /// <summary>
+    /// Runs <paramref name="plan"/> the same way for every system and discards its figures, so the measured phase is
+    /// the steady state; returns the next free sequence number. Reported as <c>warmup_messages</c>.
+    /// </summary>
+    private async Task<long> WarmUpAsync(PublishPlan plan)
+    {
+        Console.Error.WriteLine($"[{target.Name}] warm-up (not measured)");
+        var scratch = new Dictionary<string, object?>();
+        await DeliveryPhaseAsync(plan, scratch);
+        _figures["warmup_messages"] = plan.Messages;
+        _figures["warmup_lost"] = scratch["lost"];
+        return plan.FirstSeq + plan.Messages;
     }
 
     /// <summary>Publishes the plan and collects what arrived: rates, latency, loss, CPU per delivery.</summary>

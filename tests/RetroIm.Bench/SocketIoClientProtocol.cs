@@ -9,46 +9,39 @@ namespace RetroIm.Bench;
 /// </summary>
 internal sealed class SocketIoClientProtocol(int[] ports, string? join) : IClientProtocol
 {
-    private static readonly byte[] Connect = "40"u8.ToArray();
-    private static readonly byte[] Pong = "3"u8.ToArray();
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
+    private static readonly Func<BenchSocket, CancellationToken, Task> Connect = ConnectNamespaceAsync;
 
-    public async Task<ClientWebSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken)
+    public Task<BenchSocket> ConnectAsync(string clientId, int index, int attempt, string? recover, CancellationToken cancellationToken)
     {
         var port = ports[(index + attempt) % ports.Length];
         var url = $"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket&clientId={Uri.EscapeDataString(clientId)}";
         if (join is not null) url += "&join=" + Uri.EscapeDataString(join);
-        var ws = new ClientWebSocket();
-        try
+        return BenchSocket.ConnectAsync(url, HandshakeTimeout, Connect, cancellationToken);
+    }
+
+    /// <summary>Engine.IO open packet, then the Socket.IO connect of the main namespace (<c>40</c> → <c>40{…}</c>).</summary>
+    private static async Task ConnectNamespaceAsync(BenchSocket socket, CancellationToken cancellationToken)
+    {
+        var open = await socket.ReceiveAsync(cancellationToken);
+        if (open.Type == WebSocketMessageType.Close || open.Payload.Length == 0 || open.Payload.Span[0] != (byte)'0')
+            throw new InvalidOperationException("no Engine.IO open packet");
+        socket.SendText("40"u8);
+        while (true)
         {
-            ws.Options.KeepAliveInterval = TimeSpan.Zero;
-            await ws.ConnectAsync(new Uri(url), cancellationToken);
-            var buffer = new byte[1024];
-            var open = await ws.ReceiveAsync(buffer, cancellationToken);
-            if (open.Count == 0 || buffer[0] != (byte)'0') throw new InvalidOperationException("no Engine.IO open packet");
-            await ws.SendAsync(Connect, WebSocketMessageType.Text, true, cancellationToken);
-            while (true)
-            {
-                var r = await ws.ReceiveAsync(buffer, cancellationToken);
-                if (r.MessageType == WebSocketMessageType.Close) throw new InvalidOperationException("closed during the Socket.IO connect");
-                var frame = buffer.AsSpan(0, r.Count);
-                if (frame.StartsWith("40"u8)) return ws;
-                if (frame.StartsWith("44"u8)) throw new InvalidOperationException("connect_error: " + System.Text.Encoding.UTF8.GetString(frame));
-                if (frame.SequenceEqual("2"u8)) await ws.SendAsync(Pong, WebSocketMessageType.Text, true, cancellationToken);
-            }
-        }
-        catch
-        {
-            ws.Dispose();
-            throw;
+            var r = await socket.ReceiveAsync(cancellationToken);
+            if (r.Type == WebSocketMessageType.Close) throw new InvalidOperationException("closed during the Socket.IO connect");
+            var frame = r.Payload.Span;
+            if (frame.StartsWith("40"u8)) return;
+            if (frame.StartsWith("44"u8)) throw new InvalidOperationException("connect_error: " + System.Text.Encoding.UTF8.GetString(frame));
+            if (frame.SequenceEqual("2"u8)) socket.SendText("3"u8);
         }
     }
 
-    public async ValueTask<FrameKind> HandleAsync(ClientWebSocket socket, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    public FrameKind Handle(BenchSocket socket, ReadOnlySpan<byte> frame)
     {
-        var span = frame.Span;
-        if (span.StartsWith("42"u8)) return FrameKind.Message;
-        if (span.Length == 1 && span[0] == (byte)'2')
-            await socket.SendAsync(Pong, WebSocketMessageType.Text, true, cancellationToken);
+        if (frame.StartsWith("42"u8)) return FrameKind.Message;
+        if (frame.Length == 1 && frame[0] == (byte)'2') socket.SendText("3"u8);
         return FrameKind.Other;
     }
 

@@ -1,24 +1,51 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 
 namespace RetroIm.Relay.Transport;
 
 /// <summary>
-/// The write side of a connection upgraded by <see cref="RelayUpgradeMiddleware"/>: the transport's PipeWriter
-/// behind one lock, shared by the WebSocket (its PING, PONG and close frames, through <see cref="DuplexPipeStream"/>)
-/// and the relay's own text frames. Server frames are unmasked, so a text frame is a 2–10 byte header written in
-/// front of the shared payload straight into the transport's pooled buffer — no per-send rented buffer, no copy of
-/// the payload but that one, and several frames may go out with one flush.
+/// The write side of a connection upgraded by <see cref="RelayUpgradeMiddleware"/>, behind one lock shared by the
+/// WebSocket (its PING, PONG and close frames, through <see cref="DuplexPipeStream"/>) and the relay's own text
+/// frames. Server frames are unmasked, so a text frame is a 2–10 byte header in front of the shared payload.
 /// </summary>
-internal sealed class FrameOutput(PipeWriter output)
+/// <remarks>
+/// <para>
+/// Frames are gathered in a pooled buffer, rented on the first write and returned once the bytes are out, so an idle
+/// connection holds no buffer. With the raw socket (Kestrel's socket transport exposes it), a flush is a non-blocking
+/// <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
+/// one system call and no thread hop. Only when the kernel's send buffer is full does the rest go out asynchronously,
+/// with the writer kept until it has, so later frames queue behind it in order.
+/// </para>
+/// <para>
+/// The raw socket is only written once the transport's own output pipe will never be written again (the 101 goes
+/// out here too), so the two cannot interleave. Without a socket (another transport) the buffer goes to the pipe.
+/// </para>
+/// </remarks>
+internal sealed class FrameOutput
 {
     // FIN + PING, no payload: the node's keep-alive sweep writes it (server frames are unmasked).
     private static readonly byte[] PingFrame = [0x89, 0x00];
+    private const int MinimumBuffer = 1024;
 
+    private readonly Socket? _socket;
+    private readonly PipeWriter? _pipe;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private byte[]? _buffer;
+    private int _length;
     private volatile bool _aborted;
     private long _lastInbound = Environment.TickCount64;
+
+    /// <summary>Writes straight to <paramref name="socket"/>, which is switched to non-blocking mode.</summary>
+    public FrameOutput(Socket socket)
+    {
+        socket.Blocking = false;
+        _socket = socket;
+    }
+
+    /// <summary>Writes through the transport's pipe (a transport that does not expose its socket).</summary>
+    public FrameOutput(PipeWriter pipe) => _pipe = pipe;
 
     /// <summary>When the peer last sent any bytes, PONGs included (<see cref="Environment.TickCount64"/>).</summary>
     public long LastInbound => Volatile.Read(ref _lastInbound);
@@ -27,7 +54,7 @@ internal sealed class FrameOutput(PipeWriter output)
     public void NoteInbound() => Volatile.Write(ref _lastInbound, Environment.TickCount64);
 
     /// <summary>Bytes written but not flushed yet.</summary>
-    public long Unflushed => output.UnflushedBytes;
+    public long Unflushed => _length;
 
     /// <summary>Takes the writer if nobody holds it, without waiting.</summary>
     public bool TryEnter() => _lock.Wait(0);
@@ -40,7 +67,7 @@ internal sealed class FrameOutput(PipeWriter output)
     public void WriteText(ReadOnlySpan<byte> payload)
     {
         var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
-        var span = output.GetSpan(headerLength + payload.Length);
+        var span = Reserve(headerLength + payload.Length);
         span[0] = 0x81; // FIN + text
         if (headerLength == 2)
         {
@@ -57,20 +84,52 @@ internal sealed class FrameOutput(PipeWriter output)
             BinaryPrimitives.WriteUInt64BigEndian(span[2..], (ulong)payload.Length);
         }
         payload.CopyTo(span[headerLength..]);
-        output.Advance(headerLength + payload.Length);
+        _length += headerLength + payload.Length;
     }
 
-    /// <summary>Flushes (hold the writer); throws IOException when the peer is gone.</summary>
+    /// <summary>Writes bytes as they are (hold the writer).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Reserve(bytes.Length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>
+    /// Sends what was written (hold the writer until it completes); throws IOException when the peer is gone. It
+    /// completes synchronously unless the kernel could not take every byte at once.
+    /// </summary>
     public ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        if (_aborted) throw new IOException("The connection was aborted.");
-        var flush = output.FlushAsync(cancellationToken);
-        if (flush.IsCompletedSuccessfully)
+        if (_aborted)
         {
-            ThrowIfClosed(flush.Result);
-            return ValueTask.CompletedTask;
+            Release();
+            throw new IOException("The connection was aborted.");
         }
-        return AwaitFlushAsync(flush);
+        if (_length == 0) return ValueTask.CompletedTask;
+        if (_socket is not { } socket) return FlushToPipeAsync(cancellationToken);
+        var sent = 0;
+        try
+        {
+            while (sent < _length)
+            {
+                var count = socket.Send(_buffer.AsSpan(sent, _length - sent), SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock) return SendRestAsync(socket, sent, cancellationToken);
+                if (error != SocketError.Success) throw new IOException($"Send failed: {error}.", new SocketException((int)error));
+                sent += count;
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            Release();
+            throw new IOException("The connection is closed.", e);
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+        Release();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
@@ -81,7 +140,7 @@ internal sealed class FrameOutput(PipeWriter output)
     public bool Abort()
     {
         _aborted = true;
-        output.CancelPendingFlush();
+        _pipe?.CancelPendingFlush();
         if (!_lock.Wait(0)) return false;
         _lock.Release();
         return true;
@@ -97,8 +156,8 @@ internal sealed class FrameOutput(PipeWriter output)
         var handedOff = false;
         try
         {
-            output.Write(PingFrame);
-            var flush = output.FlushAsync();
+            WriteRaw(PingFrame);
+            var flush = FlushAsync(CancellationToken.None);
             if (!flush.IsCompleted)
             {
                 // A peer that reads slowly: keep the writer until the flush completes, as a text frame would.
@@ -106,7 +165,8 @@ internal sealed class FrameOutput(PipeWriter output)
                 _ = ExitAfterFlushAsync(flush);
                 return true;
             }
-            return !flush.Result.IsCanceled && !flush.Result.IsCompleted;
+            flush.GetAwaiter().GetResult();
+            return true;
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
         {
@@ -118,14 +178,15 @@ internal sealed class FrameOutput(PipeWriter output)
         }
     }
 
-    /// <summary>Writes bytes the WebSocket framed itself, taking the writer for the duration.</summary>
+    /// <summary>Writes bytes the WebSocket framed itself (or the 101), taking the writer for the duration.</summary>
     public async ValueTask WriteLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
             if (_aborted) throw new IOException("The connection was aborted.");
-            ThrowIfClosed(await output.WriteAsync(bytes, cancellationToken));
+            WriteRaw(bytes.Span);
+            await FlushAsync(cancellationToken);
         }
         finally
         {
@@ -133,7 +194,70 @@ internal sealed class FrameOutput(PipeWriter output)
         }
     }
 
-    private async Task ExitAfterFlushAsync(ValueTask<FlushResult> flush)
+    private Span<byte> Reserve(int count)
+    {
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, MinimumBuffer));
+        }
+        else if (_buffer.Length - _length < count)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + count, _buffer.Length * 2));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+        return _buffer.AsSpan(_length, count);
+    }
+
+    /// <summary>Returns the buffer to the pool; the bytes in it are sent or given up.</summary>
+    private void Release()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        _length = 0;
+    }
+
+    private async ValueTask SendRestAsync(Socket socket, int sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (sent < _length)
+            {
+                if (_aborted) throw new IOException("The connection was aborted.");
+                sent += await socket.SendAsync(_buffer.AsMemory(sent, _length - sent), SocketFlags.None, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            throw new IOException("The connection is closed.", e);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    private async ValueTask FlushToPipeAsync(CancellationToken cancellationToken)
+    {
+        FlushResult result;
+        try
+        {
+            var pipe = _pipe!;
+            pipe.Write(_buffer.AsSpan(0, _length));
+            result = await pipe.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            Release();
+        }
+        if (result.IsCanceled || result.IsCompleted) throw new IOException("The connection is closed.");
+    }
+
+    private async Task ExitAfterFlushAsync(ValueTask flush)
     {
         try
         {
@@ -147,12 +271,5 @@ internal sealed class FrameOutput(PipeWriter output)
         {
             Exit();
         }
-    }
-
-    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush) => ThrowIfClosed(await flush);
-
-    private static void ThrowIfClosed(FlushResult result)
-    {
-        if (result.IsCanceled || result.IsCompleted) throw new IOException("The connection is closed.");
     }
 }

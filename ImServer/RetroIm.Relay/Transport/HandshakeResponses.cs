@@ -14,13 +14,13 @@ internal static class HandshakeResponses
 {
     private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-    public static void WriteSwitchingProtocols(PipeWriter output, string key)
+    public static byte[] SwitchingProtocols(string key)
     {
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
         SHA1.HashData(Encoding.ASCII.GetBytes(key + WebSocketGuid), hash);
         var head = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "
             + Convert.ToBase64String(hash) + "\r\n\r\n";
-        output.Write(Encoding.ASCII.GetBytes(head));
+        return Encoding.ASCII.GetBytes(head);
     }
 
     public static void WriteRefusal(PipeWriter output, HandshakeDecision decision)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using RetroIm.Relay.Connections;
 
@@ -120,12 +121,12 @@ internal sealed class RelayUpgradeMiddleware
             await output.FlushAsync(connection.ConnectionClosed);
             return;
         }
-        HandshakeResponses.WriteSwitchingProtocols(output, head.Key);
-        await output.FlushAsync(connection.ConnectionClosed);
-
-        // The WebSocket reads and writes its control frames through the stream; the relay writes its text frames
-        // through the same FrameOutput, so they share one lock and never interleave.
-        var frames = new FrameOutput(output);
+        // From the 101 on, every byte goes out through one FrameOutput: straight to the socket when the transport
+        // exposes it (one send call per flush, made by the writer itself), else through the pipe. The WebSocket reads
+        // and writes its control frames through the stream; the relay writes its text frames through the same
+        // FrameOutput, so they share one lock and never interleave.
+        var frames = connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } raw ? new FrameOutput(raw) : new FrameOutput(output);
+        await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), connection.ConnectionClosed);
         // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
         // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
         using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
