@@ -23,7 +23,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             Console.Error.WriteLine($"[{target.Name}] starting redis-server and {options.Nodes} node(s)");
             await target.StartAsync(options.Nodes);
             await target.PrepareAsync(options.Scenario, ClientPrefix, options.Clients);
-            await Task.Delay(TimeSpan.FromSeconds(2)); // fresh processes settle (JIT, first GCs) before the baseline
+            await SettleAsync(); // fresh processes settle (JIT, first GCs) before the baseline
             var rssBefore = SumRss(target.ServerProcessIds);
 
             await ConnectAsync();
@@ -68,24 +68,52 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _loadGens.AddRange(await Task.WhenAll(starting));
 
         Console.Error.WriteLine($"[{target.Name}] connecting {options.Clients} clients from {_loadGens.Count} load generator(s)");
+        // The first half of the load generators, then the rest. The first half meets cold servers (JIT, empty pools:
+        // cold_connects_per_s); the second half meets servers that have run a while, as in production, and holds the
+        // connection rate and p99 reported. The RSS growth over the second half is the marginal cost of a connection,
+        // without those one-time costs.
+        var split = _loadGens.Count >= 2 ? _loadGens.Count / 2 : _loadGens.Count;
+        var cold = await ConnectBatchAsync(_loadGens.Take(split));
+        var (connected, failed) = (cold.Connected, cold.Failed);
+        var warm = cold;
+        if (split < _loadGens.Count)
+        {
+            await SettleAsync(); // the servers finish the first half's work (tiered JIT, garbage) before sampling
+            var rssHalf = SumRss(target.ServerProcessIds);
+            var cpuHalf = SumCpu(target.ServerProcessIds);
+            var redisHalf = RedisCpu();
+            warm = await ConnectBatchAsync(_loadGens.Skip(split));
+            _figures["connect_server_cpu_us"] = Math.Round((SumCpu(target.ServerProcessIds) - cpuHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
+            _figures["connect_redis_cpu_us"] = Math.Round((RedisCpu() - redisHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
+            await SettleAsync();
+            _figures["kb_per_conn_marginal"] = Math.Round((SumRss(target.ServerProcessIds) - rssHalf) / 1024.0 / Math.Max(1, warm.Connected), 2);
+            (connected, failed) = (connected + warm.Connected, failed + warm.Failed);
+        }
+        _connected = connected;
+        _figures["connected"] = _connected;
+        _figures["connect_failed"] = failed;
+        _figures["cold_connects_per_s"] = Math.Round(cold.Connected / cold.Seconds, 0);
+        _figures["connects_per_s"] = Math.Round(warm.Connected / warm.Seconds, 0);
+        _figures["connect_p99_ms"] = warm.P99;
+    }
+
+    /// <summary>Has <paramref name="loadGens"/> connect their clients at once; the connected and failed counts, worst p99 and seconds taken.</summary>
+    private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IEnumerable<LoadGenProcess> loadGens)
+    {
+        var batch = loadGens.ToList();
         var watch = Stopwatch.StartNew();
-        foreach (var g in _loadGens) await g.SendAsync("connect");
-        long failed = 0;
+        foreach (var g in batch) await g.SendAsync("connect");
+        long connected = 0, failed = 0;
         var p99 = 0.0;
-        foreach (var g in _loadGens)
+        foreach (var g in batch)
         {
             var ready = await g.ReadAsync(Bounded);
-            _connected += ready.GetProperty("connected").GetInt64();
+            connected += ready.GetProperty("connected").GetInt64();
             failed += ready.GetProperty("failed").GetInt64();
             if (ready.GetProperty("connect_p99_ms").ValueKind == JsonValueKind.Number) p99 = Math.Max(p99, ready.GetProperty("connect_p99_ms").GetDouble());
             foreach (var e in ready.GetProperty("errors").EnumerateArray()) Console.Error.WriteLine("connect error: " + e.GetString());
         }
-        var seconds = watch.Elapsed.TotalSeconds;
-        _figures["connected"] = _connected;
-        _figures["connect_failed"] = failed;
-        _figures["connect_s"] = Math.Round(seconds, 2);
-        _figures["connects_per_s"] = Math.Round(_connected / seconds, 0);
-        _figures["connect_p99_ms"] = p99;
+        return (connected, failed, p99, watch.Elapsed.TotalSeconds);
     }
 
     private async Task IdleAsync(long rssBefore)
@@ -93,7 +121,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var seconds = options.Scenario == "idle" ? options.IdleSeconds : Math.Min(3, options.IdleSeconds);
         Console.Error.WriteLine($"[{target.Name}] holding {_connected} idle connections for {seconds} s (after a 2 s settle)");
         // The connect burst leaves work behind (tiered JIT, GC of handshake garbage); idle figures start after it.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await SettleAsync();
         var pids = target.ServerProcessIds;
         var cpuBefore = SumCpu(pids);
         var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
@@ -124,6 +152,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         Console.Error.WriteLine($"[{target.Name}] warm-up (not measured)");
         var scratch = new Dictionary<string, object?>();
         await DeliveryPhaseAsync(plan, scratch);
+        await SettleAsync();
         _figures["warmup_messages"] = plan.Messages;
         _figures["warmup_lost"] = scratch["lost"];
         return plan.FirstSeq + plan.Messages;
@@ -200,6 +229,25 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var merged = new LoadReport();
         foreach (var g in _loadGens) merged.Add(await g.AskAsync("report", Bounded));
         return merged;
+    }
+
+    /// <summary>
+    /// Waits until the servers are quiet — under 5 % of a core each over half a second — or 20 s have passed: a fresh
+    /// process keeps compiling (tiered JIT) for seconds after a burst of new work, and a figure taken meanwhile
+    /// measures the compiler. At least one second. Same rule for every system.
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        var pids = target.ServerProcessIds;
+        var watch = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        while (watch.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            var before = SumCpu(pids);
+            await Task.Delay(TimeSpan.FromSeconds(0.5));
+            if (watch.Elapsed >= TimeSpan.FromSeconds(1) && (SumCpu(pids) - before) / 0.5 < 0.05 * pids.Count) return;
+        }
+        Console.Error.WriteLine($"[{target.Name}] servers still busy after 20 s; measuring anyway");
     }
 
     private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
