@@ -78,6 +78,14 @@ public sealed class ImRelayOptions
     /// </summary>
     public string[]? AllowedOrigins { get; set; }
 
+    /// <summary>
+    /// Connections this node holds at most; a handshake beyond it gets 503 with Retry-After (the token stays
+    /// unredeemed). Zero (the default): the process's open-file limit less <see cref="ConnectionLimit.ReservedFiles"/>,
+    /// so a reconnect storm is refused at the handshake instead of exhausting file descriptors (which starves the
+    /// node's Redis links and accept loop). Negative: no limit.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
     /// <summary>Connect attempts per second per remote IP (IPv6: per /64), burst the same; over it → 429 with Retry-After. Zero: off.</summary>
     public int ConnectsPerSecondPerIp { get; set; } = 50;
 

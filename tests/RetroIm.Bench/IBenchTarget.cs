@@ -30,4 +30,7 @@ internal interface IBenchTarget : IAsyncDisposable
 
     /// <summary>kill -9 of node <paramref name="index"/>.</summary>
     void KillNode(int index);
+
+    /// <summary>The last lines each live node logged (RetroIm nodes log warnings and errors), for a run that went wrong.</summary>
+    string ServerLogTail() => "";
 }

@@ -120,6 +120,9 @@ internal sealed class RetroImTarget : IBenchTarget
         if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait));
     }
 
+    public string ServerLogTail() => string.Join(Environment.NewLine, _nodes.Select((n, i) =>
+        _killed.Contains(i) ? "" : $"----- node {i} (pid {n.ProcessId}) -----{Environment.NewLine}{n.Log.Tail(60)}"));
+
     public void KillNode(int index)
     {
         _nodes[index].Kill();

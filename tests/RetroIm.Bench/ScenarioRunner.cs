@@ -213,6 +213,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
             {
                 Console.Error.WriteLine($"[{target.Name}] gave up waiting for {what} after {watch.Elapsed.TotalSeconds:0} s (connected {report.Connected}/{_connected}, min seq {report.MinLastSeq})");
+                Console.Error.WriteLine(target.ServerLogTail());
                 return report;
             }
             await Task.Delay(Poll);

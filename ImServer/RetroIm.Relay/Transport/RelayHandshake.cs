@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RetroIm.Relay.Connections;
 using RetroIm.Im.Backplane;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
@@ -19,8 +21,12 @@ internal sealed class RelayHandshake(
     RelayMetrics metrics,
     OriginPolicy origins,
     ConnectRateLimiter connectLimiter,
+    ConnectionTracker tracker,
+    IOptions<ImRelayOptions> options,
     ILogger<RelayHandshake> logger)
 {
+    private readonly int _maxConnections = ConnectionLimit.Resolve(options.Value.MaxConnections);
+
     // Tokens are 22+ base64url characters; anything huge is not one and is not worth a backplane round trip.
     private const int MaxTokenLength = 256;
 
@@ -45,6 +51,12 @@ internal sealed class RelayHandshake(
         {
             return Refuse(StatusCodes.Status503ServiceUnavailable, "unavailable",
                 node.Stopping || node.Draining ? "node is draining or shutting down, reconnect with a fresh URL" : "node is starting");
+        }
+        if (_maxConnections > 0 && tracker.Active >= _maxConnections)
+        {
+            metrics.LimitExceeded("connections");
+            return Refuse(StatusCodes.Status503ServiceUnavailable, "full", $"node is full ({_maxConnections} connections), retry later",
+                retryAfterSeconds: 1);
         }
         var token = request.Token;
         if (token.Length == 0)

@@ -92,6 +92,62 @@ public sealed class RelayLimitsTests : OwnNodeTestBase
     }
 
     [Test]
+    public async Task Connect_NodeFull_503WithRetryAfter_AndTheSameUrlWorksOnceASlotFrees()
+    {
+        var node = await Cluster.StartNodeAsync(["--ImServer:MaxConnections=2"]);
+        try
+        {
+            var held = new List<TestWebSocketClient>();
+            for (var i = 0; i < 2; i++)
+            {
+                var socket = Own(await TestWebSocketClient.ConnectAsync(await Cluster.IssueUrlForNodeAsync(NewId("full"), node)));
+                await socket.ExpectWelcomeAsync(Bound);
+                held.Add(socket);
+            }
+
+            var third = NewId("third");
+            var url = await Cluster.IssueUrlForNodeAsync(third, node);
+            var (status, body, retryAfter) = await HandshakeRequest.SendAsync(url);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body);
+            Assert.That(body, Does.Contain("full"));
+            Assert.That(retryAfter, Is.EqualTo("1"), "Retry-After in whole seconds");
+            Assert.That(await Cluster.Client.HasOnlineAsync(third), Is.False);
+
+            // The refusal came before the token was redeemed: the same URL connects once a connection has gone.
+            await held[0].CloseAsync();
+            TestWebSocketClient? admitted = null;
+            await Wait.UntilAsync(async () =>
+            {
+                try
+                {
+                    admitted = Own(await TestWebSocketClient.ConnectAsync(url));
+                    return true;
+                }
+                catch (WebSocketException)
+                {
+                    return false; // still full: the closed connection is being unregistered
+                }
+            }, Bound, "the refused URL connecting once a slot is free", TimeSpan.FromMilliseconds(100));
+            Assert.That((await admitted!.ExpectWelcomeAsync(Bound)).Str("clientId"), Is.EqualTo(third));
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(node);
+        }
+    }
+
+    [Test]
+    public void ConnectionLimit_ZeroFollowsTheOpenFileLimit_NegativeIsNone()
+    {
+        Assert.That(RetroIm.Relay.Connections.ConnectionLimit.Resolve(7), Is.EqualTo(7));
+        Assert.That(RetroIm.Relay.Connections.ConnectionLimit.Resolve(-1), Is.Zero, "negative: no limit");
+        var files = RetroIm.Relay.Connections.ConnectionLimit.OpenFileLimit();
+        Assume.That(files, Is.Not.Null, "needs /proc/self/limits (Linux)");
+        Assert.That(RetroIm.Relay.Connections.ConnectionLimit.Resolve(0),
+            Is.EqualTo(Math.Max(100, files!.Value - RetroIm.Relay.Connections.ConnectionLimit.ReservedFiles)));
+    }
+
+    [Test]
     public async Task Receive_FramesOverTheRate_Closed1008RateLimit()
     {
         var socket = await ConnectToAsync(NewId("flood"), NodeA);
