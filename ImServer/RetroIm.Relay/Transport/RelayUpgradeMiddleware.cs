@@ -125,7 +125,9 @@ internal sealed class RelayUpgradeMiddleware
         // exposes it (one send call per flush, made by the writer itself), else through the pipe. The WebSocket reads
         // and writes its control frames through the stream; the relay writes its text frames through the same
         // FrameOutput, so they share one lock and never interleave.
-        var frames = connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } raw ? new FrameOutput(raw) : new FrameOutput(output);
+        // Only an unwrapped transport: behind TLS (UseImRelay placed after UseHttps) the socket carries ciphertext.
+        var raw = connection.Features.Get<ITlsHandshakeFeature>() is null ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+        var frames = raw is not null ? new FrameOutput(raw) : new FrameOutput(output);
         await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), connection.ConnectionClosed);
         // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
         // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
