@@ -80,7 +80,7 @@ public sealed class ImRelayOptions
 
     /// <summary>
     /// Connections this node holds at most; a handshake beyond it gets 503 with Retry-After (the token stays
-    /// unredeemed). Zero (the default): the process's open-file limit less <see cref="ConnectionLimit.ReservedFiles"/>,
+    /// unredeemed). Zero (the default): the process's open-file limit less <see cref="ConnectionLimit.ReservedFiles"/> (a tenth, at most 1,000),
     /// so a reconnect storm is refused at the handshake instead of exhausting file descriptors (which starves the
     /// node's Redis links and accept loop). Negative: no limit.
     /// </summary>

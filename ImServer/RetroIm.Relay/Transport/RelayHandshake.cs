@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RetroIm.Relay.Connections;
 using RetroIm.Im.Backplane;
+using RetroIm.Relay.Connections;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
 

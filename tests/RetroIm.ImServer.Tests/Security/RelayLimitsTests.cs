@@ -144,7 +144,9 @@ public sealed class RelayLimitsTests : OwnNodeTestBase
         var files = RetroIm.Relay.Connections.ConnectionLimit.OpenFileLimit();
         Assume.That(files, Is.Not.Null, "needs /proc/self/limits (Linux)");
         Assert.That(RetroIm.Relay.Connections.ConnectionLimit.Resolve(0),
-            Is.EqualTo(Math.Max(100, files!.Value - RetroIm.Relay.Connections.ConnectionLimit.ReservedFiles)));
+            Is.EqualTo(Math.Max(10, files!.Value - RetroIm.Relay.Connections.ConnectionLimit.ReservedFiles(files.Value))));
+        Assert.That(RetroIm.Relay.Connections.ConnectionLimit.ReservedFiles(20_000), Is.EqualTo(1000), "a large limit keeps 1,000 free");
+        Assert.That(RetroIm.Relay.Connections.ConnectionLimit.ReservedFiles(1024), Is.EqualTo(102), "a small one a tenth");
     }
 
     [Test]
