@@ -37,7 +37,8 @@ var app = builder.Build();
 app.MapImRelay("/ws");
 app.MapImRelayHealth("/health");
 app.MapPrometheusMetrics("/metrics");
-// Benchmarks only (off by default): a full blocking GC, then the live managed heap and the process RSS, so memory
+// Benchmarks only (off by default): a full blocking GC that returns free memory to the OS, then the live managed heap
+// and the process RSS, so memory
 // per connection can be measured without garbage in it. Never enable it on a node the public can reach.
 if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
 {
@@ -45,7 +46,8 @@ if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // Aggressive: also gives the freed memory back to the OS, so the RSS is what the live objects need.
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         using var self = System.Diagnostics.Process.GetCurrentProcess();
         return Results.Text($"{{\"heapBytes\":{GC.GetTotalMemory(false)},\"rssBytes\":{self.WorkingSet64}}}", "application/json");
     });

@@ -31,6 +31,13 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <summary>kill -9 of node <paramref name="index"/>.</summary>
     void KillNode(int index);
 
+    /// <summary>
+    /// A full, blocking garbage collection in every live server process (RetroIm: <c>POST /debug/gc</c> with
+    /// <c>ImServer:DebugEndpoints</c>; Socket.IO: <c>global.gc()</c> under <c>--expose-gc</c>), so memory can be read
+    /// without garbage in it, as the floors were measured. False when the system cannot.
+    /// </summary>
+    Task<bool> CollectGarbageAsync() => Task.FromResult(false);
+
     /// <summary>The last lines each live node logged (RetroIm nodes log warnings and errors), for a run that went wrong.</summary>
     string ServerLogTail() => "";
 }

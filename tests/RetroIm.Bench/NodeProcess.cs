@@ -16,7 +16,10 @@ internal sealed class NodeProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>Starts <c>node script args</c> and waits (bounded) for its <c>{"event":"ready"}</c> line.</summary>
-    public static async Task<NodeProcess> StartAsync(string script, IEnumerable<string> args, TimeSpan timeout)
+    public static Task<NodeProcess> StartAsync(string script, IEnumerable<string> args, TimeSpan timeout) => StartAsync(script, [], args, timeout);
+
+    /// <summary>Starts <c>node nodeOptions script args</c> and waits (bounded) for its <c>{"event":"ready"}</c> line.</summary>
+    public static async Task<NodeProcess> StartAsync(string script, IEnumerable<string> nodeOptions, IEnumerable<string> args, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("node")
         {
@@ -26,6 +29,7 @@ internal sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var o in nodeOptions) info.ArgumentList.Add(o);
         info.ArgumentList.Add(script);
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info };

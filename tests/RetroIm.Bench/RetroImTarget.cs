@@ -43,6 +43,8 @@ internal sealed class RetroImTarget : IBenchTarget
                 "--ImServer:SendQueueLimit=4096",
                 // The load generator's clients do not send {"type":"ping"}; runs may outlast the 45 s default.
                 "--ImServer:IdleTimeout=01:00:00",
+                // POST /debug/gc for the idle scenario's after-GC memory (loopback only, a benchmark node).
+                "--ImServer:DebugEndpoints=true",
             ], TimeSpan.FromSeconds(60)));
         }
         _backplane = new RedisBackplane(RedisOptions.Parse(_redis.ConnectionString));
@@ -118,6 +120,17 @@ internal sealed class RetroImTarget : IBenchTarget
         var wait = dueSeconds - watch.Elapsed.TotalSeconds;
         // Timers are ~1 ms coarse: only sleep when it is worth it, otherwise send what is due at once.
         if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait));
+    }
+
+    public async Task<bool> CollectGarbageAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var node in _nodes.Where((_, i) => !_killed.Contains(i)))
+        {
+            using var response = await http.PostAsync($"http://127.0.0.1:{node.Port}/debug/gc", null);
+            response.EnsureSuccessStatusCode();
+        }
+        return true;
     }
 
     public string ServerLogTail() => string.Join(Environment.NewLine, _nodes.Select((n, i) =>

@@ -15,6 +15,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     private readonly List<LoadGenProcess> _loadGens = [];
     private readonly Dictionary<string, object?> _figures = [];
     private long _connected;
+    private long? _rssBeforeGc;
 
     public async Task<Dictionary<string, object?>> RunAsync()
     {
@@ -25,6 +26,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             await target.PrepareAsync(options.Scenario, ClientPrefix, options.Clients);
             await SettleAsync(); // fresh processes settle (JIT, first GCs) before the baseline
             var rssBefore = SumRss(target.ServerProcessIds);
+            if (options.Scenario == "idle" && await target.CollectGarbageAsync()) _rssBeforeGc = SumRss(target.ServerProcessIds);
 
             await ConnectAsync();
             await IdleAsync(rssBefore);
@@ -132,6 +134,12 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _figures["rss_mb"] = Math.Round(rssAfter.Sum() / 1048576.0, 1);
         _figures["kb_per_conn"] = Math.Round((rssAfter.Sum() - rssBefore) / 1024.0 / Math.Max(1, _connected), 2);
         _figures["idle_cpu_pct"] = Math.Round(cpu / seconds * 100, 2);
+        if (options.Scenario == "idle" && _rssBeforeGc is { } before && await target.CollectGarbageAsync())
+        {
+            // As the floors were taken: RSS after a full GC, over the baseline after a full GC.
+            await SettleAsync();
+            _figures["kb_per_conn_after_gc"] = Math.Round((SumRss(pids) - before) / 1024.0 / Math.Max(1, _connected), 2);
+        }
         _figures["idle_loadgen_cpu_pct"] = Math.Round(loadCpu / seconds * 100, 2);
     }
 

@@ -34,7 +34,7 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
         for (var i = 0; i < nodes; i++)
         {
             var port = TestPorts.GetFreePort();
-            _nodes.Add(await NodeProcess.StartAsync(server, ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis-port", _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], StartTimeout));
+            _nodes.Add(await NodeProcess.StartAsync(server, ["--expose-gc"], ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--redis-port", _redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], StartTimeout));
             _ports.Add(port);
         }
         _publisher = await NodeProcess.StartAsync(Path.GetFullPath(Path.Combine(peerDir, "publisher.js")),
@@ -42,6 +42,17 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
     }
 
     public Task PrepareAsync(string scenario, string prefix, int clients) => Task.CompletedTask;
+
+    public async Task<bool> CollectGarbageAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var port in _ports.Where((_, i) => !_killed.Contains(i)))
+        {
+            using var response = await http.PostAsync($"http://127.0.0.1:{port}/debug/gc", null);
+            response.EnsureSuccessStatusCode();
+        }
+        return true;
+    }
 
     public LoadGenSpec LoadGenSpec(string scenario, string prefix, int first, int count, int concurrency)
     {

@@ -2,7 +2,7 @@
 // One Socket.IO node of the benchmark's peer cluster: the Redis adapter on the run's redis-server, WebSocket transport
 // only (the load generator speaks Engine.IO v4 / Socket.IO v5 over a raw WebSocket). A client names the room it joins
 // in the handshake query: join=<room>, or join=$self for a per-client room (its clientId) in the direct scenario.
-// Usage: node server.js --port P --redis-port R     prints {"event":"ready","port":P} once listening.
+// Usage: node [--expose-gc] server.js --port P --redis-port R     prints {"event":"ready","port":P} once listening.
 const http = require('node:http');
 const { Server } = require('socket.io');
 const { createAdapter } = require('@socket.io/redis-adapter');
@@ -19,6 +19,14 @@ const pub = new Redis({ host: '127.0.0.1', port: redisPort, lazyConnect: false }
 const sub = pub.duplicate();
 
 const httpServer = http.createServer((req, res) => {
+  // The benchmark's after-GC memory reading (node --expose-gc only): two full collections, then the RSS.
+  if (req.method === 'POST' && req.url === '/debug/gc' && typeof global.gc === 'function') {
+    global.gc();
+    global.gc();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ rssBytes: process.memoryUsage().rss }));
+    return;
+  }
   res.writeHead(404);
   res.end();
 });
