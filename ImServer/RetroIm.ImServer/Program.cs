@@ -38,8 +38,8 @@ app.MapImRelay("/ws");
 app.MapImRelayHealth("/health");
 app.MapPrometheusMetrics("/metrics");
 // Benchmarks only (off by default): a full blocking GC that returns free memory to the OS, then the live managed heap
-// and the process RSS, so memory
-// per connection can be measured without garbage in it. Never enable it on a node the public can reach.
+// and the process RSS, so memory per connection can be measured without garbage in it. Never enable it on a node the
+// public can reach.
 if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
 {
     app.MapPost("/debug/gc", () =>
