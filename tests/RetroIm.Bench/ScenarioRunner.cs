@@ -121,7 +121,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     private async Task IdleAsync(long rssBefore)
     {
         var seconds = options.Scenario == "idle" ? options.IdleSeconds : Math.Min(3, options.IdleSeconds);
-        Console.Error.WriteLine($"[{target.Name}] holding {_connected} idle connections for {seconds} s (after a 2 s settle)");
+        Console.Error.WriteLine($"[{target.Name}] holding {_connected} idle connections for {seconds} s (once the servers are quiet)");
         // The connect burst leaves work behind (tiered JIT, GC of handshake garbage); idle figures start after it.
         await SettleAsync();
         var pids = target.ServerProcessIds;
