@@ -122,16 +122,7 @@ internal sealed class RetroImTarget : IBenchTarget
         if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait));
     }
 
-    public async Task<bool> CollectGarbageAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        foreach (var node in _nodes.Where((_, i) => !_killed.Contains(i)))
-        {
-            using var response = await http.PostAsync($"http://127.0.0.1:{node.Port}/debug/gc", null);
-            response.EnsureSuccessStatusCode();
-        }
-        return true;
-    }
+    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(_nodes.Where((_, i) => !_killed.Contains(i)).Select(n => n.Port));
 
     public string ServerLogTail() => string.Join(Environment.NewLine, _nodes.Select((n, i) =>
         _killed.Contains(i) ? "" : $"----- node {i} (pid {n.ProcessId}) -----{Environment.NewLine}{n.Log.Tail(60)}"));

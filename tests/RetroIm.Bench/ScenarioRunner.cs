@@ -38,8 +38,8 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
                     break;
                 case "direct":
                     // Direct plans number each client's messages from firstSeq: one round per message.
-                    await WarmUpAsync(new PublishPlan(true, 0, WarmUpMessages(options.Rate / Math.Max(1, options.Clients)), options.Clients, options.Rate, options.Size));
-                    await DeliveryPhaseAsync(new PublishPlan(true, WarmUpMessages(options.Rate / Math.Max(1, options.Clients)), options.MessagesOrDefault, options.Clients, options.Rate, options.Size), _figures);
+                    var rounds = await WarmUpAsync(new PublishPlan(true, 0, WarmUpMessages(options.Rate / Math.Max(1, options.Clients)), options.Clients, options.Rate, options.Size));
+                    await DeliveryPhaseAsync(new PublishPlan(true, rounds, options.MessagesOrDefault, options.Clients, options.Rate, options.Size), _figures);
                     break;
                 case "ceiling":
                     await CeilingAsync(await WarmUpAsync(ChannelPlan(0, WarmUpMessages(options.Rate / 4 / Math.Max(1, _connected)), options.Rate / 4)));

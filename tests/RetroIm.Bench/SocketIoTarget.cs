@@ -43,16 +43,7 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
 
     public Task PrepareAsync(string scenario, string prefix, int clients) => Task.CompletedTask;
 
-    public async Task<bool> CollectGarbageAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        foreach (var port in _ports.Where((_, i) => !_killed.Contains(i)))
-        {
-            using var response = await http.PostAsync($"http://127.0.0.1:{port}/debug/gc", null);
-            response.EnsureSuccessStatusCode();
-        }
-        return true;
-    }
+    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(_ports.Where((_, i) => !_killed.Contains(i)));
 
     public LoadGenSpec LoadGenSpec(string scenario, string prefix, int first, int count, int concurrency)
     {

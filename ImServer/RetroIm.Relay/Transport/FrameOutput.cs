@@ -105,7 +105,11 @@ internal sealed class FrameOutput
             Release();
             throw new IOException("The connection was aborted.");
         }
-        if (_length == 0) return ValueTask.CompletedTask;
+        if (_length == 0)
+        {
+            Release();
+            return ValueTask.CompletedTask;
+        }
         if (_socket is not { } socket) return FlushToPipeAsync(cancellationToken);
         var sent = 0;
         try
