@@ -34,10 +34,9 @@ internal sealed class ConnectionRunner(
         var nodeId = node.Id ?? throw new InvalidOperationException("The relay node has not started.");
         var registration = new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
         var settings = options.Value;
-        var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger);
+        var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger, output);
         connection.Rights = ClientRightSet.From(ticket.Rights);
         connection.Commands = commands;
-        connection.Output = output;
         connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
         connection.LimitControlFrameRate(settings.ControlFramesPerSecond, settings.ControlFrameBurst);
         // Before registration, so no live message can overtake the welcome positions or the replay.
@@ -63,8 +62,10 @@ internal sealed class ConnectionRunner(
             RelayLog.Connected(logger, connection.ConnectionId, connection.ClientId);
             // After the channel subscriptions, so a message published after a position was read arrives live.
             var welcome = await recovery.WelcomeAsync(connection, chans, positions, nodeId, cancellationToken);
+            // The welcome is the connection's first frame: before any replay.
+            await connection.StartAsync(welcome, cancellationToken);
             recovery.RunInBackground(connection, positions, cancellationToken);
-            await connection.RunAsync(welcome, cancellationToken);
+            await connection.RunAsync(cancellationToken);
         }
         finally
         {

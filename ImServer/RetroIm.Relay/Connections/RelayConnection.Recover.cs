@@ -59,13 +59,13 @@ internal sealed partial class RelayConnection
     /// <summary>Queues a replayed frame, waiting for room (the replay may be longer than the queue).</summary>
     public async ValueTask EnqueueReplayAsync(byte[] frame, string stream, string epoch, long offset, CancellationToken cancellationToken)
     {
-        await _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
+        await SendInOrderAsync(new OutFrame(frame), gather: true, cancellationToken);
         _recovery?.Replayed(stream, epoch, offset);
     }
 
-    /// <summary>Queues a recovery control frame (recovered / recover_failed) in order with the replay.</summary>
+    /// <summary>Queues a recovery control frame (recovered / recover_failed) in order with the replay, and writes what gathered.</summary>
     public ValueTask EnqueueInOrderAsync(byte[] frame, CancellationToken cancellationToken) =>
-        _queue.Writer.WriteAsync(new OutFrame(frame), cancellationToken);
+        SendInOrderAsync(new OutFrame(frame), gather: false, cancellationToken);
 
     /// <summary>
     /// Releases the frames held during the replay or catch-up, behind it. Returns false (with nothing left held back
@@ -84,7 +84,7 @@ internal sealed partial class RelayConnection
             {
                 try
                 {
-                    await _queue.Writer.WriteAsync(release[i], cancellationToken);
+                    await SendInOrderAsync(release[i], gather: true, cancellationToken);
                 }
                 catch
                 {
@@ -93,6 +93,8 @@ internal sealed partial class RelayConnection
                     throw;
                 }
             }
+            // What gathered goes out before the next read (or for good).
+            if (_queue is null && (more || release.Count == 0)) await WritePendingAsync(cancellationToken);
             if (more) return false;
             if (release.Count == 0) return true;
         }

@@ -1,4 +1,6 @@
 using System.Net.WebSockets;
+using System.Threading.Channels;
+using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Transport;
 
@@ -9,151 +11,241 @@ internal sealed partial class RelayConnection
     // Frames written back to back before one flush, so a burst costs one send call, not one per frame.
     private const int FlushThreshold = 16 * 1024;
 
-    // Set once the welcome is out: from then on TrySend may write a frame itself when the queue is empty.
+    // Replayed frames gather up to this many before they are written, so a replay is a few send calls, not one per frame.
+    private const int ReplayBatch = 64;
+
+    // ---- with a FrameOutput (the relay upgraded the socket itself) ----
+    private readonly FrameOutput? _output;
+
+    // Set once the welcome is out: from then on frames are written by whoever sends them.
     private FrameOutput? _direct;
 
-    /// <summary>
-    /// The socket's transport writer, when the socket was upgraded by <see cref="RelayUpgradeMiddleware"/>: the relay
-    /// then frames its text messages itself, and a frame for an idle connection is written by the sender (the
-    /// dispatcher, usually) at once instead of waking this connection's send loop. Null: everything goes through
-    /// <see cref="WebSocket.SendAsync(ArraySegment{byte}, WebSocketMessageType, bool, CancellationToken)"/>.
-    /// </summary>
-    internal FrameOutput? Output { get; set; }
+    // Frames waiting for the writer, oldest first; allocated the first time one has to wait, guarded by locking it.
+    private Queue<OutFrame>? _pending;
+    private int _pendingCount;
+    private int _closeFrameStarted;
+    private Task? _closing;
+
+    // ---- without one (HTTP pipeline, SSE): a bounded channel and a send loop ----
+    private readonly Channel<OutFrame>? _queue;
+    private Task? _sending;
 
     /// <summary>
-    /// The fast path of <see cref="TrySend"/>: with the writer free, nothing queued and the connection open, the
-    /// frame goes straight into the transport pipe. Order holds because the queue is only read, and frames only
-    /// written, by whoever holds the writer. False: queue it.
+    /// Sends a frame without waiting: written at once when the socket is free and nothing waits before it, else queued
+    /// behind what waits. A full queue closes the connection as a slow consumer (1013). False when the frame was
+    /// dropped (the connection is closing): the caller tells its receipt.
     /// </summary>
-    private bool TryWriteDirect(in OutFrame frame)
+    public bool TrySend(in OutFrame frame)
     {
-        var output = _direct;
-        if (output is null || !output.TryEnter()) return false;
-        var handedOff = false;
-        try
+        if (_queue is { } queue)
         {
-            if (CloseStatus != 0 || _queue.Reader.Count != 0) return false;
-            output.WriteText(frame.Data);
-            var flush = output.FlushAsync(CancellationToken.None);
-            if (!flush.IsCompleted)
+            if (queue.Writer.TryWrite(frame)) return true;
+            SlowConsumer();
+            return false;
+        }
+        if (CloseStatus != 0) return false;
+        if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
+        {
+            var drain = DrainHeldAsync(output, frame);
+            if (!drain.IsCompleted)
             {
-                // The peer reads slowly (the transport's buffer is full): the writer stays taken until the flush
-                // completes, so later frames queue up and a peer that never catches up trips the queue limit (1013).
-                handedOff = true;
-                _ = FinishDirectFlushAsync(output, flush, frame.Receipt, frame.Slot, frame.Data.Length);
+                // The kernel pushed back: the writer stays taken until the rest is out, so later frames queue behind.
+                _ = ExitWhenDrainedAsync(output, drain);
                 return true;
             }
-            flush.GetAwaiter().GetResult();
+            output.ExitQuietly();
+            if (Volatile.Read(ref _pendingCount) != 0) Pump();
+            return true;
+        }
+        if (!Enqueue(frame, force: false))
+        {
+            SlowConsumer();
+            return false;
+        }
+        Pump();
+        return true;
+    }
+
+    /// <summary>Queues a replayed frame or a recovery control frame in order; with a FrameOutput replayed frames gather and go out in batches.</summary>
+    private ValueTask SendInOrderAsync(OutFrame frame, bool gather, CancellationToken cancellationToken)
+    {
+        if (_queue is { } queue) return queue.Writer.WriteAsync(frame, cancellationToken);
+        if (CloseStatus != 0) throw new ChannelClosedException("The connection is closing.");
+        Enqueue(frame, force: true);
+        return gather && Volatile.Read(ref _pendingCount) < ReplayBatch ? ValueTask.CompletedTask : WritePendingAsync(cancellationToken);
+    }
+
+    /// <summary>Writes every queued frame, waiting for the writer and for the kernel (replays: the back-pressure).</summary>
+    private async ValueTask WritePendingAsync(CancellationToken cancellationToken)
+    {
+        if (_direct is not { } output) return; // the welcome is not out yet: it writes them
+        await output.EnterAsync(cancellationToken);
+        try
+        {
+            await DrainHeldAsync(output, null);
+        }
+        finally
+        {
+            output.ExitQuietly();
+        }
+        Pump();
+    }
+
+    private bool Enqueue(in OutFrame frame, bool force)
+    {
+        var pending = Volatile.Read(ref _pending);
+        if (pending is null)
+        {
+            pending = new Queue<OutFrame>();
+            pending = Interlocked.CompareExchange(ref _pending, pending, null) ?? pending;
+        }
+        lock (pending)
+        {
+            if (!force && pending.Count >= _sendQueueLimit) return false;
+            pending.Enqueue(frame);
+            Volatile.Write(ref _pendingCount, pending.Count);
+        }
+        return true;
+    }
+
+    private bool TryDequeue(out OutFrame frame)
+    {
+        var pending = Volatile.Read(ref _pending);
+        if (pending is null)
+        {
+            frame = default;
+            return false;
+        }
+        lock (pending)
+        {
+            var taken = pending.TryDequeue(out frame);
+            Volatile.Write(ref _pendingCount, pending.Count);
+            return taken;
+        }
+    }
+
+    private void SlowConsumer()
+    {
+        if (!Close(ImCloseCodes.TryAgainLater, "slow consumer: send queue full")) return;
+        _metrics.QueueDrop();
+        RelayLog.SlowConsumer(_logger, ConnectionId, ClientId);
+    }
+
+    /// <summary>
+    /// Writes what waits, if the writer is free: called after a frame was queued and whenever a writer gives the socket
+    /// back, so a queued frame never stays behind. Frames queued after the close are dropped (receipts: not written).
+    /// </summary>
+    private void Pump()
+    {
+        while (Volatile.Read(ref _pendingCount) != 0 && _direct is { } output && output.TryEnter())
+        {
+            var drain = DrainHeldAsync(output, null);
+            if (!drain.IsCompleted)
+            {
+                _ = ExitWhenDrainedAsync(output, drain);
+                return;
+            }
+            output.ExitQuietly();
+        }
+    }
+
+    private async Task ExitWhenDrainedAsync(FrameOutput output, ValueTask drain)
+    {
+        try
+        {
+            await drain;
+        }
+        finally
+        {
+            output.ExitQuietly();
+        }
+        Pump();
+    }
+
+    /// <summary>
+    /// With the writer held: writes <paramref name="first"/>, then every queued frame, flushing at the end, every
+    /// <see cref="FlushThreshold"/> bytes and after a frame with a receipt (which then hears it was written). Completes
+    /// synchronously unless the kernel pushed back. Never throws: a failed write closes the connection.
+    /// </summary>
+    private async ValueTask DrainHeldAsync(FrameOutput output, OutFrame? first)
+    {
+        var next = first;
+        while (true)
+        {
+            OutFrame frame;
+            if (next is { } given)
+            {
+                frame = given;
+                next = null;
+            }
+            else if (!TryDequeue(out frame))
+            {
+                break;
+            }
+            if (CloseStatus != 0)
+            {
+                frame.Receipt?.Complete(frame.Slot, false);
+                continue;
+            }
+            output.WriteText(frame.Data);
             _metrics.MessageOut(frame.Data.Length);
-            frame.Receipt?.Complete(frame.Slot, true);
+            if (frame.Receipt is null && output.Unflushed < FlushThreshold && Volatile.Read(ref _pendingCount) > 0) continue;
+            var written = await FlushAsync(output);
+            frame.Receipt?.Complete(frame.Slot, written);
+        }
+        if (output.Unflushed > 0) await FlushAsync(output);
+    }
+
+    private async ValueTask<bool> FlushAsync(FrameOutput output)
+    {
+        try
+        {
+            await output.FlushAsync(CancellationToken.None);
             return true;
         }
         catch (Exception e) when (IsSocketFailure(e) || e is InvalidOperationException)
         {
             RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
-            frame.Receipt?.Complete(frame.Slot, false);
             Close((int)WebSocketCloseStatus.EndpointUnavailable, "");
-            return true;
-        }
-        finally
-        {
-            if (!handedOff) output.Exit();
+            return false;
         }
     }
 
-    private async Task FinishDirectFlushAsync(FrameOutput output, ValueTask flush, Routing.ReceiptTracker? receipt, int slot, int length)
+    private async Task WriteWelcomeAsync(byte[] welcome, CancellationToken cancellationToken)
     {
-        var written = false;
+        var output = _output!;
+        await output.EnterAsync(cancellationToken);
         try
         {
-            await flush;
-            written = true;
-            _metrics.MessageOut(length);
-        }
-        catch (Exception e) when (IsSocketFailure(e) || e is InvalidOperationException)
-        {
-            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
-            Close((int)WebSocketCloseStatus.EndpointUnavailable, "");
+            output.WriteText(welcome);
+            if (await FlushAsync(output)) _metrics.MessageOut(welcome.Length);
+            Volatile.Write(ref _direct, output);
+            // Frames queued while the connection registered follow the welcome, in order.
+            await DrainHeldAsync(output, null);
         }
         finally
         {
-            output.Exit();
-            receipt?.Complete(slot, written);
+            output.ExitQuietly();
         }
+        Pump();
+        // A close asked for before the welcome was out waited for it.
+        if (CloseStatus != 0) StartCloseFrame();
+    }
+
+    /// <summary>Sends the close frame once, behind the frame being written; not before the welcome.</summary>
+    private void StartCloseFrame()
+    {
+        if (Volatile.Read(ref _direct) is null || Interlocked.Exchange(ref _closeFrameStarted, 1) != 0) return;
+        _closing = SendCloseFrameAsync(CancellationToken.None);
     }
 
     /// <summary>
-    /// The only writer of the socket: the welcome, then queued frames one at a time, then the close frame. While idle
-    /// it waits on the queue and holds nothing but the queue itself.
+    /// Without a FrameOutput, the only writer of the socket: the welcome, then queued frames one at a time, then the
+    /// close frame. While idle it waits on the queue and holds nothing but the queue itself.
     /// </summary>
-    private Task SendLoopAsync(byte[] welcome, CancellationToken cancellationToken) =>
-        Output is { } output ? PipeSendLoopAsync(output, welcome, cancellationToken) : SocketSendLoopAsync(welcome, cancellationToken);
-
-    /// <summary>
-    /// <see cref="SendLoopAsync"/> over <see cref="Output"/>: frames queued while the writer was busy are written back to
-    /// back and flushed together; the close frame still goes through the WebSocket.
-    /// </summary>
-    private async Task PipeSendLoopAsync(FrameOutput output, byte[] welcome, CancellationToken cancellationToken)
-    {
-        var reader = _queue.Reader;
-        try
-        {
-            await output.EnterAsync(cancellationToken);
-            try
-            {
-                output.WriteText(welcome);
-                await output.FlushAsync(cancellationToken);
-                _metrics.MessageOut(welcome.Length);
-                _direct = output;
-            }
-            finally
-            {
-                output.Exit();
-            }
-            while (CloseStatus == 0 && await reader.WaitToReadAsync(cancellationToken))
-            {
-                await output.EnterAsync(cancellationToken);
-                try
-                {
-                    while (CloseStatus == 0 && reader.TryRead(out var frame))
-                    {
-                        output.WriteText(frame.Data);
-                        _metrics.MessageOut(frame.Data.Length);
-                        if (frame.Receipt is null && output.Unflushed < FlushThreshold && reader.Count > 0) continue;
-                        var written = false;
-                        try
-                        {
-                            await output.FlushAsync(cancellationToken);
-                            written = true;
-                        }
-                        finally
-                        {
-                            frame.Receipt?.Complete(frame.Slot, written);
-                        }
-                    }
-                    if (output.Unflushed > 0) await output.FlushAsync(cancellationToken);
-                }
-                finally
-                {
-                    output.Exit();
-                }
-            }
-        }
-        catch (Exception e) when (IsSocketFailure(e) || e is InvalidOperationException)
-        {
-            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
-            Close((int)WebSocketCloseStatus.EndpointUnavailable, "");
-        }
-        finally
-        {
-            while (reader.TryRead(out var dropped)) dropped.Receipt?.Complete(dropped.Slot, false);
-        }
-        await SendCloseFrameAsync(cancellationToken);
-    }
-
     private async Task SocketSendLoopAsync(byte[] welcome, CancellationToken cancellationToken)
     {
-        var reader = _queue.Reader;
+        var reader = _queue!.Reader;
         try
         {
             await _socket.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);

@@ -3,26 +3,35 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RetroIm.Im.Backplane;
 using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Transport;
 
 namespace RetroIm.Relay.Connections;
 
 /// <summary>
-/// One client WebSocket: a receive loop, a send loop and the bounded queue between the node and the socket.
-/// It depends on nothing but the socket and ids, so the same class serves a socket accepted in the HTTP pipeline
-/// today and one made by <c>WebSocket.CreateFromStream</c> in a Kestrel ConnectionHandler later.
+/// One client WebSocket: its receive loop and the way frames reach the socket. It depends on nothing but the socket and
+/// ids, so the same class serves a socket the relay upgraded itself (<see cref="Transport.RelayUpgradeMiddleware"/>,
+/// written through a <see cref="FrameOutput"/>) and one accepted in the HTTP pipeline or emulated over SSE.
 /// </summary>
 /// <remarks>
-/// Closing always goes through the send loop (the only writer): <see cref="Close"/> records the code, completes the
-/// queue, and the send loop sends the close frame; frames still queued are dropped. The receive loop then waits for
-/// the client's close frame. A peer that does not finish the handshake in time is aborted.
+/// <para>
+/// With a <see cref="FrameOutput"/> there is no send loop and no queue while the socket keeps up: whoever sends a frame
+/// (usually the dispatcher) writes it to the socket itself. Frames wait in a small queue only while another writer holds
+/// the socket or the kernel pushed back, and the writer that finishes writes them (<see cref="Pump"/>). Otherwise a
+/// bounded channel feeds a send loop, the only writer of that socket.
+/// </para>
+/// <para>
+/// <see cref="Close"/> records the code once; the close frame goes out after the frame being written (queued frames are
+/// dropped). The receive loop then waits for the client's close frame. A peer that does not finish the handshake in
+/// time is aborted.
+/// </para>
 /// </remarks>
 internal sealed partial class RelayConnection
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     private readonly WebSocket _socket;
-    private readonly Channel<OutFrame> _queue;
     private readonly int _maxFrameBytes;
+    private readonly int _sendQueueLimit;
     private readonly TimeProvider _time;
     private readonly RelayMetrics _metrics;
     private readonly ILogger _logger;
@@ -30,23 +39,33 @@ internal sealed partial class RelayConnection
     private string _closeReason = "";
     private long _lastReceiveTimestamp;
 
+    /// <param name="output">The socket's transport writer when the relay frames its text messages itself; null: through the WebSocket.</param>
     public RelayConnection(WebSocket socket, ConnectionRegistration registration, int maxFrameBytes, int sendQueueLimit,
-        TimeProvider time, RelayMetrics metrics, ILogger logger)
+        TimeProvider time, RelayMetrics metrics, ILogger logger, FrameOutput? output = null)
     {
         _socket = socket;
         Registration = registration;
         _maxFrameBytes = maxFrameBytes;
+        _sendQueueLimit = sendQueueLimit;
         _time = time;
         _metrics = metrics;
         _logger = logger;
         _lastReceiveTimestamp = time.GetTimestamp();
-        _queue = Channel.CreateBounded<OutFrame>(new BoundedChannelOptions(sendQueueLimit)
+        if (output is not null)
         {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-            // The dispatcher must never run a send loop's continuation inline.
-            AllowSynchronousContinuations = false,
-        });
+            _output = output;
+            output.Released = Pump;
+        }
+        else
+        {
+            _queue = Channel.CreateBounded<OutFrame>(new BoundedChannelOptions(sendQueueLimit)
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+                // The dispatcher must never run a send loop's continuation inline.
+                AllowSynchronousContinuations = false,
+            });
+        }
     }
 
     public ConnectionRegistration Registration { get; }
@@ -69,25 +88,22 @@ internal sealed partial class RelayConnection
     /// <summary>True while AddConnectionAsync has not answered; guarded by <see cref="Routing.LocalIndex"/>'s lock.</summary>
     internal bool RegistrationPending;
 
-    /// <summary>Queues a frame without waiting. A full queue closes the connection as a slow consumer (1013).</summary>
-    public bool TrySend(in OutFrame frame)
-    {
-        if (TryWriteDirect(frame)) return true;
-        if (_queue.Writer.TryWrite(frame)) return true;
-        if (Close(Im.Protocol.ImCloseCodes.TryAgainLater, "slow consumer: send queue full"))
-        {
-            _metrics.QueueDrop();
-            RelayLog.SlowConsumer(_logger, ConnectionId, ClientId);
-        }
-        return false;
-    }
-
-    /// <summary>Asks the send loop to close with <paramref name="code"/>; true when this call started the close.</summary>
+    /// <summary>Asks for the close handshake with <paramref name="code"/>; true when this call started the close.</summary>
     public bool Close(int code, string reason)
     {
         if (Interlocked.CompareExchange(ref _closeStatus, code, 0) != 0) return false;
         _closeReason = reason;
-        _queue.Writer.TryComplete();
+        if (_queue is { } queue)
+        {
+            // The send loop sends the close frame.
+            queue.Writer.TryComplete();
+        }
+        else
+        {
+            StartCloseFrame();
+            // Queued frames are dropped now (their receipts told), or by the writer that holds the socket.
+            Pump();
+        }
         _ = AbortAfterHandshakeTimeoutAsync();
         return true;
     }
@@ -95,10 +111,23 @@ internal sealed partial class RelayConnection
     /// <summary>Drops the TCP connection without a close handshake (drain deadline, dead peers).</summary>
     public void Abort() => _socket.Abort();
 
-    /// <summary>Runs both loops until the socket is closed; the send loop writes <paramref name="welcome"/> first.</summary>
-    public async Task RunAsync(byte[] welcome, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="welcome"/>, the first frame of the connection; frames sent before it (while the connection
+    /// registered) follow it. Call once, before <see cref="RunAsync"/> and before any replay.
+    /// </summary>
+    public Task StartAsync(byte[] welcome, CancellationToken cancellationToken)
     {
-        var sending = SendLoopAsync(welcome, cancellationToken);
+        if (_queue is not null)
+        {
+            _sending = SocketSendLoopAsync(welcome, cancellationToken);
+            return Task.CompletedTask;
+        }
+        return WriteWelcomeAsync(welcome, cancellationToken);
+    }
+
+    /// <summary>Runs the receive loop until the socket is closed, then finishes the close handshake.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
         try
         {
             await ReceiveLoopAsync(cancellationToken);
@@ -109,12 +138,13 @@ internal sealed partial class RelayConnection
         }
         finally
         {
-            // The client went away (or closed): make the send loop stop; when nobody asked to close yet this echoes
-            // the client's own close code.
+            // The client went away (or closed): stop sending; when nobody asked to close yet this echoes the client's
+            // own close code.
             var clientStatus = _socket.CloseStatus;
             Close(clientStatus is null or WebSocketCloseStatus.Empty ? (int)WebSocketCloseStatus.NormalClosure : (int)clientStatus, "");
         }
-        await sending;
+        if (_sending is { } sending) await sending;
+        if (_closing is { } closing) await closing;
     }
 
     private async Task AbortAfterHandshakeTimeoutAsync()

@@ -61,7 +61,21 @@ internal sealed class FrameOutput
 
     public Task EnterAsync(CancellationToken cancellationToken) => _lock.WaitAsync(cancellationToken);
 
-    public void Exit() => _lock.Release();
+    /// <summary>
+    /// Called after every <see cref="Exit"/>: the relay's frames that queued while someone else (a PING, the
+    /// WebSocket's PONG or close frame) held the writer go out then (see <c>RelayConnection.Pump</c>).
+    /// </summary>
+    public Action? Released { get; set; }
+
+    /// <summary>Gives the writer back and lets <see cref="Released"/> write what queued meanwhile.</summary>
+    public void Exit()
+    {
+        _lock.Release();
+        Released?.Invoke();
+    }
+
+    /// <summary>Gives the writer back without calling <see cref="Released"/> (for the caller that writes queued frames itself).</summary>
+    public void ExitQuietly() => _lock.Release();
 
     /// <summary>Writes one final text frame holding <paramref name="payload"/> (hold the writer).</summary>
     public void WriteText(ReadOnlySpan<byte> payload)
@@ -194,7 +208,7 @@ internal sealed class FrameOutput
         }
         finally
         {
-            _lock.Release();
+            Exit();
         }
     }
 

@@ -83,6 +83,41 @@ public sealed class SlowConsumerTests : ClusterTestBase
         }
     }
 
+    [Test]
+    public async Task PausedReader_ResumesWithinTheQueueLimit_GetsEveryFrameInOrder_AndStaysConnected()
+    {
+        // 9 MB to a client that reads nothing: more than the kernel's socket buffers hold (at most 4 MB here), so frames wait in
+        // the connection's queue (150 < the queue limit) and go out as the client drains them.
+        const int Paused = 150;
+        var node = await Cluster.StartNodeAsync([$"--ImServer:SendQueueLimit={Paused * 2}"]);
+        try
+        {
+            var reader = NewId("paused");
+            var socket = await ConnectToAsync(reader, node, options: new TestWebSocketOptions { StartReceiving = false, ReceiveBufferSize = 4096 });
+            await Cluster.Presence.WaitForAsync(PresenceEvent.Online, reader, Bound);
+            var payload = new string('p', PayloadChars);
+            for (var i = 0; i < Paused; i++) await Cluster.Client.SendMessageAsync(null, [reader], new { seq = i, payload });
+            // A small frame queues behind the big ones.
+            await Cluster.Client.SendMessageAsync(null, [reader], new { seq = Paused, payload = "last" });
+
+            socket.StartReceiving();
+            await socket.ExpectAsync("welcome", TimeSpan.FromSeconds(5));
+            for (var i = 0; i <= Paused; i++)
+            {
+                var frame = await socket.ExpectAsync("message", TimeSpan.FromSeconds(20));
+                Assert.That(frame.MessageData.GetProperty("seq").GetInt32(), Is.EqualTo(i), "in order, none lost");
+            }
+            Assert.That(await Cluster.Client.HasOnlineAsync(reader), Is.True, "a reader that catches up within the limit is not dropped");
+            await Cluster.Client.SendMessageAsync(null, [reader], new { seq = -1, payload = "after" });
+            var after = await socket.ExpectAsync("message", TimeSpan.FromSeconds(5));
+            Assert.That(after.MessageData.GetProperty("seq").GetInt32(), Is.EqualTo(-1), "frames are written at once again");
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(node);
+        }
+    }
+
     private static async Task<string> DescribeAsync(Task<TimeSpan> reader)
     {
         if (!reader.IsCompleted) return "its reader is still waiting";
