@@ -16,7 +16,8 @@ internal sealed class RecoveryGate(int holdLimit)
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (string Epoch, long Offset)> _sent = new(StringComparer.Ordinal);
     private List<(OutFrame Frame, string Stream, string Epoch, long Offset)>? _held = [];
-    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
+    // Streams to read back in the next catch-up; made on the first gap (most connections never have one).
+    private HashSet<string>? _pending;
     private bool _pendingAll;
 
     public enum Verdict
@@ -54,7 +55,7 @@ internal sealed class RecoveryGate(int holdLimit)
                 if (offset > last.Offset + 1)
                 {
                     _held = [(frame, stream, epoch, offset)];
-                    _pending.Add(stream);
+                    (_pending ??= new HashSet<string>(StringComparer.Ordinal)).Add(stream);
                     return Verdict.Gap;
                 }
             }
@@ -108,9 +109,9 @@ internal sealed class RecoveryGate(int holdLimit)
             var reads = new List<RecoverPosition>();
             foreach (var (stream, (epoch, offset)) in _sent)
             {
-                if (_pendingAll || _pending.Contains(stream)) reads.Add(new RecoverPosition(stream, epoch, offset));
+                if (_pendingAll || _pending?.Contains(stream) == true) reads.Add(new RecoverPosition(stream, epoch, offset));
             }
-            _pending.Clear();
+            _pending?.Clear();
             _pendingAll = false;
             return reads;
         }
@@ -126,7 +127,7 @@ internal sealed class RecoveryGate(int holdLimit)
     {
         lock (_lock)
         {
-            more = _pendingAll || _pending.Count > 0;
+            more = _pendingAll || _pending is { Count: > 0 };
             var held = _held;
             if (more || held is null || held.Count == 0)
             {
@@ -140,7 +141,7 @@ internal sealed class RecoveryGate(int holdLimit)
                 var (frame, stream, epoch, offset) = held[kept];
                 if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal) && offset > last.Offset + 1)
                 {
-                    _pending.Add(stream);
+                    (_pending ??= new HashSet<string>(StringComparer.Ordinal)).Add(stream);
                     more = true;
                     break;
                 }

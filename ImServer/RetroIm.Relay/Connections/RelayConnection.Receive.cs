@@ -10,32 +10,50 @@ internal sealed partial class RelayConnection
     private const int InitialReceiveBuffer = 4096;
 
     /// <summary>
-    /// Waits with zero-byte reads, so an idle connection holds no receive buffer; a buffer is rented from the pool only
-    /// while a message is arriving and returned as soon as it has been handled.
+    /// Runs the receive loop until the socket is closed, then finishes the close handshake. It waits with zero-byte reads,
+    /// so an idle connection holds no receive buffer; a buffer is rented from the pool only while a message is arriving
+    /// and returned as soon as it has been handled. (One method, not a loop awaited by a runner: each level of awaiting
+    /// method is an object every idle connection keeps.)
     /// </summary>
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            var head = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
-            Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
-            if (head.MessageType == WebSocketMessageType.Close) return;
-            if (CloseStatus != 0)
+            while (true)
             {
-                await DrainUntilCloseAsync(cancellationToken);
-                return;
+                var head = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
+                if (head.MessageType == WebSocketMessageType.Close) return;
+                if (CloseStatus != 0)
+                {
+                    await DrainUntilCloseAsync(cancellationToken);
+                    return;
+                }
+                if (head.MessageType == WebSocketMessageType.Binary)
+                {
+                    Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
+                    await DrainUntilCloseAsync(cancellationToken);
+                    return;
+                }
+                if (!await ReceiveTextAsync(head.EndOfMessage, cancellationToken))
+                {
+                    if (_socket.State != WebSocketState.CloseReceived) await DrainUntilCloseAsync(cancellationToken);
+                    return;
+                }
             }
-            if (head.MessageType == WebSocketMessageType.Binary)
-            {
-                Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
-                await DrainUntilCloseAsync(cancellationToken);
-                return;
-            }
-            if (!await ReceiveTextAsync(head.EndOfMessage, cancellationToken))
-            {
-                if (_socket.State != WebSocketState.CloseReceived) await DrainUntilCloseAsync(cancellationToken);
-                return;
-            }
+        }
+        catch (Exception e) when (IsSocketFailure(e))
+        {
+            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
+        }
+        finally
+        {
+            // The client went away (or closed): stop sending; when nobody asked to close yet this echoes the client's
+            // own close code.
+            var clientStatus = _socket.CloseStatus;
+            Close(clientStatus is null or WebSocketCloseStatus.Empty ? (int)WebSocketCloseStatus.NormalClosure : (int)clientStatus, "");
+            if (_sending is { } sending) await sending;
+            if (_closing is { } closing) await closing;
         }
     }
 

@@ -125,28 +125,6 @@ internal sealed partial class RelayConnection
         return WriteWelcomeAsync(welcome, cancellationToken);
     }
 
-    /// <summary>Runs the receive loop until the socket is closed, then finishes the close handshake.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReceiveLoopAsync(cancellationToken);
-        }
-        catch (Exception e) when (IsSocketFailure(e))
-        {
-            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
-        }
-        finally
-        {
-            // The client went away (or closed): stop sending; when nobody asked to close yet this echoes the client's
-            // own close code.
-            var clientStatus = _socket.CloseStatus;
-            Close(clientStatus is null or WebSocketCloseStatus.Empty ? (int)WebSocketCloseStatus.NormalClosure : (int)clientStatus, "");
-        }
-        if (_sending is { } sending) await sending;
-        if (_closing is { } closing) await closing;
-    }
-
     private async Task AbortAfterHandshakeTimeoutAsync()
     {
         await Task.Delay(CloseHandshakeTimeout, _time);

@@ -75,9 +75,40 @@ internal sealed class RelayUpgradeMiddleware
             await _next(connection);
             return;
         }
+        // The upgrade runs in this method, not one of its own: every level of awaiting method is an object each idle
+        // connection keeps.
         try
         {
-            await UpgradeAsync(connection, head);
+            var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+            var decision = await _handshake.DecideAsync(new HandshakeInput(remote, head.Origin, head.IsWebSocketRequest, head.Token), connection.ConnectionClosed);
+            var output = connection.Transport.Output;
+            if (decision.Ticket is not { } ticket)
+            {
+                HandshakeResponses.WriteRefusal(output, decision);
+                await output.FlushAsync(connection.ConnectionClosed);
+                return;
+            }
+            // From the 101 on, every byte goes out through one FrameOutput: straight to the socket when the transport
+            // exposes it (one send call per flush, made by the writer itself), else through the pipe. The WebSocket reads
+            // and writes its control frames through the stream; the relay writes its text frames through the same
+            // FrameOutput, so they share one lock and never interleave.
+            // Only an unwrapped transport: behind TLS (UseImRelay placed after UseHttps) the socket carries ciphertext.
+            var raw = connection.Features.Get<ITlsHandshakeFeature>() is null ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+            var frames = raw is not null ? new FrameOutput(raw) : new FrameOutput(output);
+            await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), connection.ConnectionClosed);
+            // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
+            // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
+            using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
+            {
+                IsServer = true,
+                KeepAliveInterval = TimeSpan.Zero,
+            });
+            var recover = head.Recover;
+            head = null;
+            await _runner.RunAsync(socket, ticket, connection.ConnectionClosed, recover, frames);
+            // An aborted socket (drain deadline, half-open peer, close handshake timeout) drops the TCP connection at
+            // once instead of waiting for unsent bytes.
+            if (socket.State == WebSocketState.Aborted) connection.Abort();
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException)
         {
@@ -108,37 +139,5 @@ internal sealed class RelayUpgradeMiddleware
             }
             input.AdvanceTo(buffer.Start, buffer.End);
         }
-    }
-
-    private async Task UpgradeAsync(ConnectionContext connection, UpgradeHead head)
-    {
-        var remote = (connection.RemoteEndPoint as IPEndPoint)?.Address;
-        var decision = await _handshake.DecideAsync(new HandshakeInput(remote, head.Origin, head.IsWebSocketRequest, head.Token), connection.ConnectionClosed);
-        var output = connection.Transport.Output;
-        if (decision.Ticket is not { } ticket)
-        {
-            HandshakeResponses.WriteRefusal(output, decision);
-            await output.FlushAsync(connection.ConnectionClosed);
-            return;
-        }
-        // From the 101 on, every byte goes out through one FrameOutput: straight to the socket when the transport
-        // exposes it (one send call per flush, made by the writer itself), else through the pipe. The WebSocket reads
-        // and writes its control frames through the stream; the relay writes its text frames through the same
-        // FrameOutput, so they share one lock and never interleave.
-        // Only an unwrapped transport: behind TLS (UseImRelay placed after UseHttps) the socket carries ciphertext.
-        var raw = connection.Features.Get<ITlsHandshakeFeature>() is null ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
-        var frames = raw is not null ? new FrameOutput(raw) : new FrameOutput(output);
-        await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), connection.ConnectionClosed);
-        // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
-        // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
-        using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
-        {
-            IsServer = true,
-            KeepAliveInterval = TimeSpan.Zero,
-        });
-        await _runner.RunAsync(socket, ticket, connection.ConnectionClosed, head.Recover, frames);
-        // An aborted socket (drain deadline, half-open peer, close handshake timeout) drops the TCP connection at
-        // once instead of waiting for unsent bytes.
-        if (socket.State == WebSocketState.Aborted) connection.Abort();
     }
 }
