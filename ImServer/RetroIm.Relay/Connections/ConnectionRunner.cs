@@ -28,13 +28,30 @@ internal sealed class ConnectionRunner(
     ILogger<RelayConnection> logger)
 {
     /// <param name="recover">The connect URL's <c>recover</c> parameter, when the client presents positions (see <see cref="StreamRecovery"/>).</param>
-    /// <param name="output">The socket's transport writer when the relay may write its text frames itself (<see cref="Transport.RelayUpgradeMiddleware"/>).</param>
-    public async Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken, string? recover = null, Transport.FrameOutput? output = null)
+    public Task RunAsync(WebSocket socket, ConnectTicket ticket, CancellationToken cancellationToken, string? recover = null)
+    {
+        var settings = options.Value;
+        return RunAsync(new RelayConnection(socket, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, cancellationToken);
+    }
+
+    /// <summary>Runs a socket the relay upgraded itself: it speaks the WebSocket protocol over the transport's pipes (<see cref="Transport.RelayUpgradeMiddleware"/>).</summary>
+    /// <param name="output">The transport's writer, which already wrote the 101.</param>
+    public Task RunAsync(Microsoft.AspNetCore.Connections.ConnectionContext transport, Transport.FrameOutput output, ConnectTicket ticket, string? recover, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        return RunAsync(new RelayConnection(transport, output, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, cancellationToken);
+    }
+
+    private ConnectionRegistration NewRegistration(ConnectTicket ticket)
     {
         var nodeId = node.Id ?? throw new InvalidOperationException("The relay node has not started.");
-        var registration = new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
+        return new ConnectionRegistration(nodeId, ticket.ClientId, NewConnectionId(), ticket.Metadata);
+    }
+
+    private async Task RunAsync(RelayConnection connection, ConnectTicket ticket, string? recover, CancellationToken cancellationToken)
+    {
+        var nodeId = connection.Registration.NodeId;
         var settings = options.Value;
-        var connection = new RelayConnection(socket, registration, settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger, output);
         connection.Rights = ClientRightSet.From(ticket.Rights);
         connection.Commands = commands;
         connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
@@ -54,7 +71,7 @@ internal sealed class ConnectionRunner(
             catch (Exception e)
             {
                 RelayLog.RegisterFailed(logger, connection.ConnectionId, connection.ClientId, e);
-                await CloseQuietlyAsync(socket, WebSocketCloseStatus.InternalServerError, "backplane unavailable, reconnect later");
+                await connection.RefuseAsync((int)WebSocketCloseStatus.InternalServerError, "backplane unavailable, reconnect later");
                 return;
             }
             // A drain that began while this connection registered has not seen it: close it like the others.
@@ -73,19 +90,6 @@ internal sealed class ConnectionRunner(
             metrics.Disconnected();
             RelayLog.Disconnected(logger, connection.ConnectionId, connection.ClientId, connection.CloseStatus);
             tracker.Exit();
-        }
-    }
-
-    private static async Task CloseQuietlyAsync(WebSocket socket, WebSocketCloseStatus status, string reason)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        try
-        {
-            await socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
-        {
-            socket.Abort();
         }
     }
 

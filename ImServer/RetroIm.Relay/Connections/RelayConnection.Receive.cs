@@ -10,18 +10,23 @@ internal sealed partial class RelayConnection
     private const int InitialReceiveBuffer = 4096;
 
     /// <summary>
-    /// Runs the receive loop until the socket is closed, then finishes the close handshake. It waits with zero-byte reads,
-    /// so an idle connection holds no receive buffer; a buffer is rented from the pool only while a message is arriving
-    /// and returned as soon as it has been handled. (One method, not a loop awaited by a runner: each level of awaiting
-    /// method is an object every idle connection keeps.)
+    /// Runs the receive loop until the socket is closed, then finishes the close handshake. The loop is the awaiting
+    /// method itself, not one awaited by a runner: each level of awaiting method is an object every idle connection keeps.
     /// </summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken cancellationToken) => _socket is null ? RunPipeAsync(cancellationToken) : RunSocketAsync(cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunAsync"/> over a WebSocket object (HTTP pipeline, SSE). It waits with zero-byte reads, so an idle
+    /// connection holds no receive buffer; a buffer is rented from the pool only while a message is arriving and
+    /// returned as soon as it has been handled.
+    /// </summary>
+    private async Task RunSocketAsync(CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
-                var head = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                var head = await _socket!.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
                 Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
                 if (head.MessageType == WebSocketMessageType.Close) return;
                 if (CloseStatus != 0)
@@ -37,7 +42,7 @@ internal sealed partial class RelayConnection
                 }
                 if (!await ReceiveTextAsync(head.EndOfMessage, cancellationToken))
                 {
-                    if (_socket.State != WebSocketState.CloseReceived) await DrainUntilCloseAsync(cancellationToken);
+                    if (_socket!.State != WebSocketState.CloseReceived) await DrainUntilCloseAsync(cancellationToken);
                     return;
                 }
             }
@@ -50,7 +55,7 @@ internal sealed partial class RelayConnection
         {
             // The client went away (or closed): stop sending; when nobody asked to close yet this echoes the client's
             // own close code.
-            var clientStatus = _socket.CloseStatus;
+            var clientStatus = _socket!.CloseStatus;
             Close(clientStatus is null or WebSocketCloseStatus.Empty ? (int)WebSocketCloseStatus.NormalClosure : (int)clientStatus, "");
             if (_sending is { } sending) await sending;
             if (_closing is { } closing) await closing;
@@ -76,7 +81,7 @@ internal sealed partial class RelayConnection
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit) - length), cancellationToken);
+                var result = await _socket!.ReceiveAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit) - length), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close) return false;
                 length += result.Count;
                 complete = result.EndOfMessage;
@@ -132,7 +137,7 @@ internal sealed partial class RelayConnection
         {
             while (true)
             {
-                var result = await _socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+                var result = await _socket!.ReceiveAsync(buffer.AsMemory(), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close) return;
             }
         }

@@ -236,7 +236,7 @@ internal sealed partial class RelayConnection
     private void StartCloseFrame()
     {
         if (Volatile.Read(ref _direct) is null || Interlocked.Exchange(ref _closeFrameStarted, 1) != 0) return;
-        _closing = SendCloseFrameAsync(CancellationToken.None);
+        _closing = _socket is null ? SendPipeCloseFrameAsync() : SendCloseFrameAsync(CancellationToken.None);
     }
 
     /// <summary>
@@ -248,7 +248,7 @@ internal sealed partial class RelayConnection
         var reader = _queue!.Reader;
         try
         {
-            await _socket.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await _socket!.SendAsync(welcome, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
             _metrics.MessageOut(welcome.Length);
             while (CloseStatus == 0 && await reader.WaitToReadAsync(cancellationToken))
             {
@@ -257,7 +257,7 @@ internal sealed partial class RelayConnection
                     var written = false;
                     try
                     {
-                        await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                        await _socket!.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
                         written = true;
                     }
                     finally
@@ -283,7 +283,7 @@ internal sealed partial class RelayConnection
 
     private async Task SendCloseFrameAsync(CancellationToken cancellationToken)
     {
-        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        if (_socket!.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
         try
         {
             await _socket.CloseOutputAsync((WebSocketCloseStatus)CloseStatus, _closeReason, cancellationToken);

@@ -29,7 +29,8 @@ internal sealed partial class RelayConnection
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly WebSocket _socket;
+    // Null when the relay speaks the protocol itself over the transport pipe (RelayConnection.Pipe).
+    private readonly WebSocket? _socket;
     private readonly int _maxFrameBytes;
     private readonly int _sendQueueLimit;
     private readonly TimeProvider _time;
@@ -40,7 +41,7 @@ internal sealed partial class RelayConnection
     private long _lastReceiveTimestamp;
 
     /// <param name="output">The socket's transport writer when the relay frames its text messages itself; null: through the WebSocket.</param>
-    public RelayConnection(WebSocket socket, ConnectionRegistration registration, int maxFrameBytes, int sendQueueLimit,
+    public RelayConnection(WebSocket? socket, ConnectionRegistration registration, int maxFrameBytes, int sendQueueLimit,
         TimeProvider time, RelayMetrics metrics, ILogger logger, FrameOutput? output = null)
     {
         _socket = socket;
@@ -109,7 +110,11 @@ internal sealed partial class RelayConnection
     }
 
     /// <summary>Drops the TCP connection without a close handshake (drain deadline, dead peers).</summary>
-    public void Abort() => _socket.Abort();
+    public void Abort()
+    {
+        if (_socket is { } socket) socket.Abort();
+        else AbortTransport();
+    }
 
     /// <summary>
     /// Writes <paramref name="welcome"/>, the first frame of the connection; frames sent before it (while the connection
@@ -128,7 +133,7 @@ internal sealed partial class RelayConnection
     private async Task AbortAfterHandshakeTimeoutAsync()
     {
         await Task.Delay(CloseHandshakeTimeout, _time);
-        if (_socket.State != WebSocketState.Closed) _socket.Abort();
+        if (_socket is { } socket ? socket.State != WebSocketState.Closed : !_finished) Abort();
     }
 
     private static bool IsSocketFailure(Exception e) =>

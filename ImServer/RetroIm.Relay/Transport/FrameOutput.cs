@@ -7,7 +7,7 @@ namespace RetroIm.Relay.Transport;
 
 /// <summary>
 /// The write side of a connection upgraded by <see cref="RelayUpgradeMiddleware"/>, behind one lock shared by the
-/// WebSocket (its PING, PONG and close frames, through <see cref="DuplexPipeStream"/>) and the relay's own text
+/// relay's PING, PONG and close frames (RelayConnection.Pipe, the keep-alive sweep) and its text
 /// frames. Server frames are unmasked, so a text frame is a 2–10 byte header in front of the shared payload.
 /// </summary>
 /// <remarks>
@@ -50,7 +50,7 @@ internal sealed class FrameOutput
     /// <summary>When the peer last sent any bytes, PONGs included (<see cref="Environment.TickCount64"/>).</summary>
     public long LastInbound => Volatile.Read(ref _lastInbound);
 
-    /// <summary>Called by <see cref="DuplexPipeStream"/> when bytes arrive: the peer is alive.</summary>
+    /// <summary>Called by the receive loop when bytes arrive: the peer is alive.</summary>
     public void NoteInbound() => Volatile.Write(ref _lastInbound, Environment.TickCount64);
 
     /// <summary>Bytes written but not flushed yet.</summary>

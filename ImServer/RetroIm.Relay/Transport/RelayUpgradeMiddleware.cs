@@ -89,26 +89,18 @@ internal sealed class RelayUpgradeMiddleware
                 return;
             }
             // From the 101 on, every byte goes out through one FrameOutput: straight to the socket when the transport
-            // exposes it (one send call per flush, made by the writer itself), else through the pipe. The WebSocket reads
-            // and writes its control frames through the stream; the relay writes its text frames through the same
-            // FrameOutput, so they share one lock and never interleave.
+            // exposes it (one send call per flush, made by the writer itself), else through the pipe. The relay speaks the
+            // WebSocket protocol itself (RelayConnection.Pipe): frames are read from the transport's input pipe, and its
+            // text, control and close frames share the FrameOutput's one lock, so they never interleave. No keep-alive
+            // timer per socket either: the node's one sweep sends PINGs after silence and aborts sockets that leave them
+            // unanswered (RelayConnection.KeepAlive).
             // Only an unwrapped transport: behind TLS (UseImRelay placed after UseHttps) the socket carries ciphertext.
             var raw = connection.Features.Get<ITlsHandshakeFeature>() is null ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
             var frames = raw is not null ? new FrameOutput(raw) : new FrameOutput(output);
             await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), connection.ConnectionClosed);
-            // No keep-alive timer per socket (it wakes every few seconds for each idle socket): the node's one sweep sends
-            // PINGs after silence and aborts sockets that leave them unanswered (RelayConnection.KeepAlive).
-            using var socket = WebSocket.CreateFromStream(new DuplexPipeStream(connection.Transport.Input, frames, connection.Abort), new WebSocketCreationOptions
-            {
-                IsServer = true,
-                KeepAliveInterval = TimeSpan.Zero,
-            });
             var recover = head.Recover;
             head = null;
-            await _runner.RunAsync(socket, ticket, connection.ConnectionClosed, recover, frames);
-            // An aborted socket (drain deadline, half-open peer, close handshake timeout) drops the TCP connection at
-            // once instead of waiting for unsent bytes.
-            if (socket.State == WebSocketState.Aborted) connection.Abort();
+            await _runner.RunAsync(connection, frames, ticket, recover, connection.ConnectionClosed);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ConnectionAbortedException or ConnectionResetException)
         {

@@ -30,13 +30,38 @@ internal sealed class RawUpgradeClient : IAsyncDisposable
     {
         var payload = Encoding.UTF8.GetBytes(text);
         if (payload.Length > 125) throw new ArgumentException("short frames only", nameof(text));
-        var mask = RandomNumberGenerator.GetBytes(4);
-        var frame = new byte[2 + 4 + payload.Length];
-        frame[0] = 0x81;
-        frame[1] = (byte)(0x80 | payload.Length);
-        mask.CopyTo(frame, 2);
-        for (var i = 0; i < payload.Length; i++) frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
+        return MaskedFrame(0x81, payload);
+    }
+
+    /// <summary>A client frame: <paramref name="first"/> (FIN, RSV, opcode), then the payload (at most 125 bytes), masked unless told otherwise.</summary>
+    public static byte[] MaskedFrame(byte first, ReadOnlySpan<byte> payload, bool mask = true)
+    {
+        if (payload.Length > 125) throw new ArgumentException("short frames only", nameof(payload));
+        var key = mask ? RandomNumberGenerator.GetBytes(4) : [];
+        var frame = new byte[2 + key.Length + payload.Length];
+        frame[0] = first;
+        frame[1] = (byte)((mask ? 0x80 : 0) | payload.Length);
+        key.CopyTo(frame, 2);
+        for (var i = 0; i < payload.Length; i++) frame[2 + key.Length + i] = mask ? (byte)(payload[i] ^ key[i % 4]) : payload[i];
         return frame;
+    }
+
+    /// <summary>True once the server closed the TCP connection (a read returns nothing); false if it is still open after <paramref name="within"/>.</summary>
+    public async Task<bool> ClosedAsync(TimeSpan within)
+    {
+        try
+        {
+            var read = await Stream.ReadAsync(_buffer.AsMemory(_end)).AsTask().WaitAsync(within);
+            return read == 0;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public async Task SendAsync(byte[] bytes)
@@ -73,6 +98,13 @@ internal sealed class RawUpgradeClient : IAsyncDisposable
     /// <summary>The next unfragmented server frame: its opcode and payload as text.</summary>
     public async Task<(int Opcode, string Payload)> ReadFrameAsync()
     {
+        var (opcode, payload) = await ReadRawFrameAsync();
+        return (opcode, Encoding.UTF8.GetString(payload));
+    }
+
+    /// <summary>The next unfragmented server frame: its opcode and payload bytes.</summary>
+    public async Task<(int Opcode, byte[] Payload)> ReadRawFrameAsync()
+    {
         while (_end - _start < 2) await FillAsync();
         var opcode = _buffer[_start] & 0x0F;
         var length = _buffer[_start + 1] & 0x7F;
@@ -84,7 +116,7 @@ internal sealed class RawUpgradeClient : IAsyncDisposable
             headerLength = 4;
         }
         while (_end - _start < headerLength + length) await FillAsync();
-        var payload = Encoding.UTF8.GetString(_buffer, _start + headerLength, length);
+        var payload = _buffer.AsSpan(_start + headerLength, length).ToArray();
         _start += headerLength + length;
         return (opcode, payload);
     }

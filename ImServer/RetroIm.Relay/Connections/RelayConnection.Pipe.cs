@@ -1,0 +1,246 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Unicode;
+using Microsoft.AspNetCore.Connections;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Transport;
+
+namespace RetroIm.Relay.Connections;
+
+/// <summary>
+/// The WebSocket protocol itself for a socket the relay upgraded (<see cref="RelayUpgradeMiddleware"/>): frames are read
+/// from the transport pipe by <see cref="ClientFrameParser"/> and written through <see cref="FrameOutput"/>, so an idle
+/// connection is this object, its receive loop and Kestrel's own connection — no WebSocket, stream adapter or buffer.
+/// </summary>
+internal sealed partial class RelayConnection
+{
+    private readonly ConnectionContext? _transport;
+    private int _clientCloseCode;
+    private volatile bool _finished;
+
+    /// <summary>A connection whose WebSocket protocol the relay speaks itself over <paramref name="transport"/>'s pipes.</summary>
+    public RelayConnection(ConnectionContext transport, FrameOutput output, ConnectionRegistration registration, int maxFrameBytes,
+        int sendQueueLimit, TimeProvider time, RelayMetrics metrics, Microsoft.Extensions.Logging.ILogger logger)
+        : this(null, registration, maxFrameBytes, sendQueueLimit, time, metrics, logger, output)
+    {
+        _transport = transport;
+    }
+
+    /// <summary>Ends the connection before it started (the backplane refused the registration): a close frame, then the end.</summary>
+    public async Task RefuseAsync(int code, string reason)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            if (_socket is { } socket)
+            {
+                await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, timeout.Token);
+            }
+            else
+            {
+                await _output!.WriteLockedAsync(CloseFrame(code, reason), timeout.Token);
+            }
+        }
+        catch (Exception e) when (IsSocketFailure(e))
+        {
+            Abort();
+        }
+    }
+
+    /// <summary>Drops the TCP connection: a write stuck behind a peer that stopped reading fails, the read loop ends.</summary>
+    private void AbortTransport()
+    {
+        _output!.Abort();
+        _transport!.Transport.Input.CancelPendingRead();
+        _transport.Abort();
+    }
+
+    /// <summary>
+    /// The receive loop over the pipe: handles text messages, answers PINGs, and ends once the close handshake is done
+    /// (either side may begin it), the peer breaks the protocol (the connection is failed: a close frame, then the end),
+    /// or the TCP connection ends.
+    /// </summary>
+    private async Task RunPipeAsync(CancellationToken cancellationToken)
+    {
+        var input = _transport!.Transport.Input;
+        var output = _output!;
+        var parser = new ClientFrameParser();
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(cancellationToken);
+                if (result.IsCanceled) return; // aborted
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    output.NoteInbound();
+                    Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
+                }
+                var step = Step(ref parser, ref buffer, out var pong);
+                // Examined to the end only when nothing complete is left: otherwise the next read must not wait.
+                if (step == PipeStep.Read) input.AdvanceTo(buffer.Start, buffer.End);
+                else input.AdvanceTo(buffer.Start);
+                switch (step)
+                {
+                    case PipeStep.Pong:
+                        await output.WriteLockedAsync(pong!, cancellationToken);
+                        continue;
+                    case PipeStep.Command:
+                        await RunPendingCommandAsync(cancellationToken);
+                        continue;
+                    case PipeStep.End:
+                        return;
+                }
+                if (result.IsCompleted)
+                {
+                    RelayLog.ConnectionFailed(_logger, ConnectionId, "the client closed the TCP connection without a close frame");
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (IsSocketFailure(e) || e is ConnectionAbortedException or ConnectionResetException)
+        {
+            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
+        }
+        finally
+        {
+            parser.ReleaseMessage();
+            Close(_clientCloseCode is 0 ? (int)WebSocketCloseStatus.NormalClosure : _clientCloseCode, "");
+            if (_closing is { } closing) await closing;
+            _finished = true;
+        }
+    }
+
+    private enum PipeStep
+    {
+        /// <summary>Everything complete in the buffer was handled: read on.</summary>
+        Read,
+
+        /// <summary>A PING came: answer it, then go on.</summary>
+        Pong,
+
+        /// <summary>A message left a command to run: run it, then go on.</summary>
+        Command,
+
+        /// <summary>The close handshake is done or the connection failed: stop reading.</summary>
+        End,
+    }
+
+    /// <summary>
+    /// Handles what the buffer holds, up to the first thing that needs waiting for; for <see cref="PipeStep.Pong"/>,
+    /// <paramref name="pong"/> is the frame to answer with. (Control payloads go to the stack: no buffer per connection.)
+    /// </summary>
+    private PipeStep Step(ref ClientFrameParser parser, ref ReadOnlySequence<byte> buffer, out byte[]? pong)
+    {
+        pong = null;
+        Span<byte> control = stackalloc byte[ClientFrameParser.MaxControlPayload];
+        while (true)
+        {
+            var found = parser.Next(ref buffer, _maxFrameBytes, control, out var controlLength);
+            switch (found)
+            {
+                case ClientFrameEvent.NeedMore:
+                    return PipeStep.Read;
+                case ClientFrameEvent.Pong:
+                    continue;
+                case ClientFrameEvent.Ping:
+                    if (CloseStatus != 0) continue;
+                    pong = PongFrame(control[..controlLength]);
+                    return PipeStep.Pong;
+                case ClientFrameEvent.Text:
+                    if (CloseStatus != 0)
+                    {
+                        // Closing: what still arrives before the client's close frame is dropped.
+                        parser.ReleaseMessage();
+                        continue;
+                    }
+                    _metrics.MessageIn(parser.Message.Length);
+                    // Rate-limited once the type is known: acks and pings have a budget of their own (RelayConnection.Limits).
+                    var handled = Handle(parser.Message);
+                    parser.ReleaseMessage();
+                    if (handled && _pendingCommand is not null) return PipeStep.Command;
+                    continue;
+                case ClientFrameEvent.Close:
+                    _clientCloseCode = ReadCloseCode(control[..controlLength], out var invalid);
+                    if (invalid is not null) Close((int)WebSocketCloseStatus.ProtocolError, invalid);
+                    return PipeStep.End;
+                case ClientFrameEvent.Binary:
+                    Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
+                    return PipeStep.End;
+                case ClientFrameEvent.TooBig:
+                    if (Close(ImCloseCodes.MessageTooBig, $"frame larger than {_maxFrameBytes} bytes")) _metrics.LimitExceeded("frame_size");
+                    return PipeStep.End;
+                case ClientFrameEvent.InvalidUtf8:
+                    parser.ReleaseMessage();
+                    Close((int)WebSocketCloseStatus.InvalidPayloadData, "text frames must be valid UTF-8");
+                    return PipeStep.End;
+                default:
+                    RelayLog.BadClientFrame(_logger, ConnectionId, parser.Error);
+                    Close((int)WebSocketCloseStatus.ProtocolError, parser.Error ?? "protocol error");
+                    return PipeStep.End;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The code of a client's close frame (0: none given), or a reason in <paramref name="invalid"/> when the frame breaks
+    /// RFC 6455 §7.4 (a one-byte body, a code no endpoint may send, a reason that is not UTF-8).
+    /// </summary>
+    internal static int ReadCloseCode(ReadOnlySpan<byte> body, out string? invalid)
+    {
+        invalid = null;
+        if (body.Length == 0) return 0;
+        if (body.Length == 1)
+        {
+            invalid = "a close frame body must hold a two-byte code";
+            return 0;
+        }
+        int code = BinaryPrimitives.ReadUInt16BigEndian(body);
+        var allowed = code is >= 1000 and <= 1003 or >= 1007 and <= 1014 or >= 3000 and <= 4999;
+        if (!allowed) invalid = $"close code {code} may not be sent";
+        else if (!Utf8.IsValid(body[2..])) invalid = "the close reason must be valid UTF-8";
+        return allowed ? code : 0;
+    }
+
+    /// <summary>A server close frame (unmasked): the code, then the reason cut to fit 125 bytes on a character boundary.</summary>
+    internal static byte[] CloseFrame(int code, string reason)
+    {
+        var reasonBytes = Encoding.UTF8.GetBytes(reason);
+        var length = Math.Min(reasonBytes.Length, ClientFrameParser.MaxControlPayload - 2);
+        while (length > 0 && length < reasonBytes.Length && (reasonBytes[length] & 0xC0) == 0x80) length--;
+        var frame = new byte[4 + length];
+        frame[0] = 0x88; // FIN + close
+        frame[1] = (byte)(2 + length);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)code);
+        reasonBytes.AsSpan(0, length).CopyTo(frame.AsSpan(4));
+        return frame;
+    }
+
+    private static byte[] PongFrame(ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[2 + payload.Length];
+        frame[0] = 0x8A; // FIN + pong
+        frame[1] = (byte)payload.Length;
+        payload.CopyTo(frame.AsSpan(2));
+        return frame;
+    }
+
+    /// <summary>Sends this side's close frame over the pipe path (once; failures just end the connection).</summary>
+    private async Task SendPipeCloseFrameAsync()
+    {
+        try
+        {
+            await _output!.WriteLockedAsync(CloseFrame(CloseStatus, _closeReason), CancellationToken.None);
+        }
+        catch (Exception e) when (IsSocketFailure(e))
+        {
+            RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
+        }
+    }
+}
