@@ -14,6 +14,8 @@ namespace RetroIm.Im.Backplane;
 /// <para>Each caller gets its own result. A batch that fails as a whole (the connection lost with it in flight, a
 /// timeout, connect refused) faults every caller in it with the same exception, so "it never reached Redis" is true of
 /// all of them or of none; a message the script rejects faults only its caller.</para>
+/// <para>A batch's callers resume one after the other in one thread-pool work item (their continuations run inline
+/// there): never on the batch loop, which has already handed the next batch to Redis, and without a thread hop each.</para>
 /// <para>Cancelling a caller that is still queued removes its message; once its batch was handed to Redis the caller
 /// stops waiting but the message (and the others in the batch) still goes out, as for a single cancelled command.</para>
 /// </remarks>
@@ -114,7 +116,9 @@ internal sealed class DirectSendBatcher
                 if (next is null) _sending = false;
             }
             var nextEval = next is null ? null : Start(next);
-            Complete(batch, reply, error);
+            // Callers resume in one pool work item per batch, one after the other: not on this loop (a slow caller
+            // never delays the next batch) and without a thread hop per caller.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Batch, state.Reply, state.Error), (Batch: batch, Reply: reply, Error: error), preferLocal: false);
             if (next is null) return;
             batch = next;
             eval = nextEval!;
@@ -231,8 +235,8 @@ internal sealed class DirectSendBatcher
         /// <summary>About the bytes of its arguments (ids counted as one byte a char; close enough for a cap).</summary>
         public long Bytes { get; } = openHeader.Length + frame.Length + Sum(clientIds) + ((3L + clientIds.Length) * ArgOverhead);
 
-        /// <summary>Continuations run on the pool: a caller never runs inside the batch loop.</summary>
-        public TaskCompletionSource<ClientsPublishResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Completed from a work item of its own batch (see <see cref="RunAsync"/>), so continuations run inline there.</summary>
+        public TaskCompletionSource<ClientsPublishResult> Completion { get; } = new();
 
         /// <summary>Read and written under the batcher's lock.</summary>
         public SendState State { get; set; }
