@@ -23,8 +23,9 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(retention);
         if (clientIds.Count == 0) return new ClientsPublishResult([], []);
+        // Checked here, so a bad argument faults this call only, never the batch it would join.
         ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
-        TtlMs(retention.MaxAge);
+        _ = TtlMs(retention.MaxAge);
         var ids = new string[clientIds.Count];
         for (var i = 0; i < ids.Length; i++) ids[i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
         return await _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken).ConfigureAwait(false);
