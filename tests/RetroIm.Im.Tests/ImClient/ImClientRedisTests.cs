@@ -76,6 +76,35 @@ public sealed class ImClientRedisTests
     }
 
     [Test]
+    public async Task SendMessageAsync_ManyConcurrentWithReceipts_EachGetsItsOwnReceipt()
+    {
+        // Concurrent sends are coalesced into shared script calls; each receipt must still wait for its own nodes only.
+        var n1 = await SimulatedNode.StartAsync(_backplane, "n1");
+        var n2 = await SimulatedNode.StartAsync(_backplane, "n2");
+        for (var i = 0; i < 40; i++)
+        {
+            if (i % 4 == 3) continue; // offline
+            await (i % 2 == 0 ? n1 : n2).ConnectAsync("c" + i);
+        }
+
+        var sends = Enumerable.Range(0, 40).Select(i => _client.SendMessageAsync("x", ["c" + i], new { i }, receipt: true)).ToArray();
+        var receipts = await Task.WhenAll(sends).WaitAsync(Wait);
+
+        Assert.Multiple(() =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var online = i % 4 != 3;
+                Assert.That(receipts[i]!.Written, Is.EqualTo(online ? new[] { "c" + i } : Array.Empty<string>()), "written " + i);
+                Assert.That(receipts[i]!.Offline, Is.EqualTo(online ? Array.Empty<string>() : new[] { "c" + i }), "offline " + i);
+                Assert.That(receipts[i]!.SilentNodes, Is.Empty, "silent " + i);
+            }
+        });
+        Assert.That(receipts.Select(r => r!.MessageId).Distinct().Count(), Is.EqualTo(40));
+        Assert.That(_backplane.DirectSendBatches, Is.InRange(1, 40));
+    }
+
+    [Test]
     public async Task Online_Redis_EventsArriveInOrderWithMetadata()
     {
         var n1 = await SimulatedNode.StartAsync(_backplane, "n1");

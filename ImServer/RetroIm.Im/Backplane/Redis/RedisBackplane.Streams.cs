@@ -8,29 +8,35 @@ namespace RetroIm.Im.Backplane;
 
 public sealed partial class RedisBackplane
 {
-    private const int StreamArgs = 5;
+    private const int StreamArgCount = 5;
 
     /// <summary>How long a sequence started by <see cref="GetStreamPositionsAsync"/> lives unused (appends extend it).</summary>
     internal static readonly TimeSpan SequenceTtl = TimeSpan.FromHours(24);
 
+    /// <remarks>
+    /// Concurrent calls are coalesced (<see cref="DirectSendBatcher"/>): one goes to Redis at once, those made while it
+    /// is in flight go together as one script call when it completes, in call order.
+    /// </remarks>
     public async Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(clientIds);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(retention);
         if (clientIds.Count == 0) return new ClientsPublishResult([], []);
-        var args = new RedisArg[StreamArgs + 4 + clientIds.Count];
+        // Checked here, so a bad argument faults this call only, never the batch it would join.
+        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
+        _ = TtlMs(retention.MaxAge);
+        var ids = new string[clientIds.Count];
+        for (var i = 0; i < ids.Length; i++) ids[i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
+        return await _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>ARGV[1..5] of the append function (<see cref="RedisScripts"/>) for one script call.</summary>
+    private RedisArg[] StreamArgs(StreamRetention retention)
+    {
+        var args = new RedisArg[StreamArgCount];
         FillStreamArgs(args, retention);
-        args[5] = _keys.ClientPrefix;
-        args[6] = _keys.NodeTopicPrefix;
-        args[7] = OpenHeader(header);
-        args[8] = frame;
-        for (var i = 0; i < clientIds.Count; i++) args[9 + i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
-        var reply = await _client.EvalAsync(RedisScripts.PublishMessageToClients, [], args, cancellationToken).ConfigureAwait(false);
-        var offline = reply.Items[1].Items;
-        var offlineIds = new List<string>(offline.Count);
-        for (var i = 0; i < offline.Count; i++) offlineIds.Add(offline[i].AsString()!);
-        return new ClientsPublishResult(SortedStrings(reply.Items[0]), offlineIds);
+        return args;
     }
 
     public async Task<StreamPosition> PublishChanMessageAsync(string chan, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
@@ -38,7 +44,7 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(chan);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(retention);
-        var args = new RedisArg[StreamArgs + 4];
+        var args = new RedisArg[StreamArgCount + 4];
         FillStreamArgs(args, retention);
         args[5] = _keys.Topic(ImTopics.Chan(chan));
         args[6] = ImStreams.Chan(chan);

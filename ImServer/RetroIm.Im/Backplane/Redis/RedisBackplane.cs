@@ -13,6 +13,7 @@ public sealed partial class RedisBackplane : IImBackplane
     private readonly RedisClient _client;
     private readonly RedisSubscriber _subscriber;
     private readonly RedisKeys _keys;
+    private readonly DirectSendBatcher _directSends;
 
     /// <summary>Creates the backplane; it connects on first use and reconnects by itself.</summary>
     public RedisBackplane(RedisOptions options, ILoggerFactory? loggerFactory = null)
@@ -22,7 +23,11 @@ public sealed partial class RedisBackplane : IImBackplane
         _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
         _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
         _subscriber.ConnectionChanged += OnSubscriberConnectionChanged;
+        _directSends = new DirectSendBatcher(args => _client.EvalAsync(RedisScripts.PublishMessagesToClients, [], args), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix);
     }
+
+    /// <summary>Script calls that carried direct messages; lets tests see that concurrent sends were coalesced.</summary>
+    internal long DirectSendBatches => _directSends.Batches;
 
     public event Action? Resubscribed;
 
@@ -55,7 +60,7 @@ public sealed partial class RedisBackplane : IImBackplane
     }
 
     /// <summary>Bulk strings of an array reply, sorted ordinally for stable output.</summary>
-    private static List<string> SortedStrings(RespValue reply)
+    internal static List<string> SortedStrings(RespValue reply)
     {
         var items = reply.Items;
         var list = new List<string>(items.Count);

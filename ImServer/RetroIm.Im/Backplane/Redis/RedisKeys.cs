@@ -14,8 +14,9 @@ namespace RetroIm.Im.Backplane;
 /// P im:chans                   SET     channels with at least one member
 /// P im:chanmembers:{chan}      SET     clientIds (membership survives reconnects; only LeaveChan removes it)
 /// P im:clientchans:{clientId}  SET     channels the client is a member of
-/// P im:seq:{stream}            HASH    e = epoch, s = last offset, n / t = retention (entries / ms); PX 24 h or TTL
-/// P im:hist:{stream}           STREAM  retained frames (o = offset, f = frame without pos); PX = retention age
+/// P im:seq:{stream}            HASH    e = epoch, s = last offset, n / t = retention (entries / ms), m = Redis ms of the
+///                                      last expiry refresh, a = offset of the last append that checked it; PX max(24 h, t) + t
+/// P im:hist:{stream}           STREAM  retained frames (o = offset, f = frame without pos); PX 2 × t
 /// </code>
 /// A stream is <c>c:{clientId}</c> or <c>ch:{chan}</c> (<see cref="ImStreams"/>).
 /// Pub/sub channels are P + an <see cref="ImTopics"/> name: <c>im:node:{nodeId}</c>, <c>im:chan:{chan}</c>,

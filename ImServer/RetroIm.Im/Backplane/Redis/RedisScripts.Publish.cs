@@ -29,59 +29,105 @@ internal static partial class RedisScripts
         """);
 
     /// <summary>
-    /// Defines <c>append(stream, frame)</c> → epoch, offset: the next offset of the stream (a new sequence gets the
-    /// fresh epoch and an emptied history), the frame appended to the history, the history trimmed to the retention.
+    /// Defines <c>append(stream, frame)</c> → epoch, offset (a decimal string): the next offset of the stream (a new
+    /// sequence gets the fresh epoch and an emptied history), the frame appended to the history (<c>MAXLEN ~</c>).
     /// Reads ARGV[1] seq key prefix, [2] history key prefix, [3] max entries, [4] max age ms, [5] fresh epoch.
     /// </summary>
+    /// <remarks>
+    /// An append is one HMGET, one HSET and one XADD. The expiry refreshes and the age trim ("maintenance") run only
+    /// when the sequence's <c>m</c> (Redis ms of the last maintenance) is missing, older than max age, or in the future,
+    /// when the stored retention differs from this append's, or when <c>a</c> (the offset the last maintained append
+    /// assigned) differs from <c>s</c> — another writer (an older ImHelper or node, or GetStreamPositions) touched the
+    /// sequence since. Maintenance sets the sequence's TTL to max(max age, 24 h) + max age and the history's to
+    /// 2 × max age, so until the next one (at most max age later) the sequence lives ≥ max(max age, 24 h) and the history
+    /// ≥ max age past every append, as when both were refreshed every time. Entries older than max age can linger in the
+    /// history until then; ReadStream never serves them.
+    /// </remarks>
     private const string AppendFunction = """
-        local seqPrefix, histPrefix, maxLen, maxAge, freshEpoch = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+        local seqPrefix, histPrefix, maxLenArg, maxAgeArg, freshEpoch = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+        local maxLen, maxAge = tonumber(maxLenArg), tonumber(maxAgeArg)
         -- The sequence outlives the history, so a client idle for longer than the retention still resumes in its epoch.
         local seqTtl = math.max(maxAge, 86400000)
         local function append(stream, frame)
           local seqKey, histKey = seqPrefix .. stream, histPrefix .. stream
-          local offset = redis.call('HINCRBY', seqKey, 's', 1)
-          local epoch = redis.call('HGET', seqKey, 'e')
+          local seq = redis.call('HMGET', seqKey, 'e', 's', 'a', 'm', 'n', 't')
+          local epoch, last, maintained = seq[1], seq[2], tonumber(seq[4])
+          local offset = string.format('%d', (tonumber(last) or 0) + 1)
+          if epoch and last == seq[3] and maintained and now >= maintained and now - maintained < maxAge
+              and seq[5] == maxLenArg and seq[6] == maxAgeArg then
+            redis.call('HSET', seqKey, 's', offset, 'a', offset)
+            redis.call('XADD', histKey, 'MAXLEN', '~', maxLenArg, '*', 'o', offset, 'f', frame)
+            return epoch, offset
+          end
           if not epoch then
             -- A new (or lost and restarted) sequence: entries of an older epoch must never be served under this one.
             -- (A sequence GetStreamPositions started has its epoch and offset 0: the first append keeps that epoch.)
             epoch = freshEpoch
             redis.call('DEL', histKey)
           end
-          redis.call('HSET', seqKey, 'e', epoch, 'n', maxLen, 't', maxAge)
-          redis.call('PEXPIRE', seqKey, seqTtl)
-          redis.call('XADD', histKey, 'MAXLEN', '~', maxLen, '*', 'o', offset, 'f', frame)
+          redis.call('HSET', seqKey, 'e', epoch, 's', offset, 'a', offset, 'm', now, 'n', maxLenArg, 't', maxAgeArg)
+          redis.call('PEXPIRE', seqKey, seqTtl + maxAge)
+          redis.call('XADD', histKey, 'MAXLEN', '~', maxLenArg, '*', 'o', offset, 'f', frame)
           redis.call('XTRIM', histKey, 'MINID', '~', now - maxAge)
-          redis.call('PEXPIRE', histKey, maxAge)
+          redis.call('PEXPIRE', histKey, 2 * maxAge)
           return epoch, offset
         end
 
         """;
 
     /// <summary>
-    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, [8] header JSON
-    /// without its closing brace, [9] frame, [10…] distinct clientIds. Appends the frame to every client's stream, then
-    /// publishes header + positions + frame once to every node holding any of them; returns {nodeIds, offline clientIds}.
+    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, then per message
+    /// [header JSON without its closing brace, frame, receiver count k, k distinct clientIds]. For each message in order:
+    /// appends its frame to every receiver's stream, then publishes header + positions + frame once to every node
+    /// holding any of them. Returns {nodeIds, offline clientIds} per message, flattened; a message that failed (e.g. a
+    /// key of the wrong type) has an error reply and an empty array in place of its pair, and the others still go out.
     /// </summary>
-    public static readonly LuaScript PublishMessageToClients = ClockScript(AppendFunction + """
-        local frame = ARGV[9]
-        local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
-        for i = 10, #ARGV do
-          local client = ARGV[i]
-          local epoch, offset = append('c:' .. client, frame)
-          epochs[#epochs + 1] = '"' .. epoch .. '"'
-          offsets[#offsets + 1] = string.format('%d', offset)
-          local held = redis.call('HKEYS', ARGV[6] .. client)
-          if #held == 0 then offline[#offline + 1] = client end
-          for _, node in ipairs(held) do
-            if not seenNodes[node] then
-              seenNodes[node] = true
-              nodes[#nodes + 1] = node
+    public static readonly LuaScript PublishMessagesToClients = ClockScript(AppendFunction + """
+        local clientPrefix, nodePrefix = ARGV[6], ARGV[7]
+        local function send(first, last, header, frame)
+          if first == last then
+            -- One receiver (the common case): no tables to merge nodes in.
+            local client = ARGV[first]
+            local epoch, offset = append('c:' .. client, frame)
+            local held = redis.call('HKEYS', clientPrefix .. client)
+            if #held == 0 then return {}, {client} end
+            local packet = header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame
+            for _, node in ipairs(held) do redis.call('PUBLISH', nodePrefix .. node, packet) end
+            return held, {}
+          end
+          local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
+          for i = first, last do
+            local client = ARGV[i]
+            local epoch, offset = append('c:' .. client, frame)
+            epochs[#epochs + 1] = '"' .. epoch .. '"'
+            offsets[#offsets + 1] = offset
+            local held = redis.call('HKEYS', clientPrefix .. client)
+            if #held == 0 then offline[#offline + 1] = client end
+            for _, node in ipairs(held) do
+              if not seenNodes[node] then
+                seenNodes[node] = true
+                nodes[#nodes + 1] = node
+              end
             end
           end
+          local packet = header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
+          for _, node in ipairs(nodes) do redis.call('PUBLISH', nodePrefix .. node, packet) end
+          return nodes, offline
         end
-        local packet = ARGV[8] .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
-        for _, node in ipairs(nodes) do redis.call('PUBLISH', ARGV[7] .. node, packet) end
-        return {nodes, offline}
+        local out, i, argc = {}, 8, #ARGV
+        while i <= argc do
+          local last = i + 2 + tonumber(ARGV[i + 2])
+          local ok, nodes, offline = pcall(send, i + 3, last, ARGV[i], ARGV[i + 1])
+          if ok then
+            out[#out + 1] = nodes
+            out[#out + 1] = offline
+          else
+            out[#out + 1] = {err = type(nodes) == 'table' and nodes.err or tostring(nodes)}
+            out[#out + 1] = {}
+          end
+          i = last + 1
+        end
+        return out
         """);
 
     /// <summary>

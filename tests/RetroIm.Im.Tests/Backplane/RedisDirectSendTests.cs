@@ -1,0 +1,342 @@
+using System.Text;
+using NUnit.Framework;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Redis;
+using RetroIm.Testing;
+
+namespace RetroIm.Im.Tests.Backplane;
+
+/// <summary>
+/// <see cref="RedisBackplane.PublishMessageToClientsAsync"/>'s group commit on a real redis-server of its own:
+/// <c>CLIENT PAUSE … WRITE</c> holds the batch in flight (Redis has it but does not run it), so what queues behind it
+/// is deterministic without sleeps.
+/// </summary>
+[TestFixture]
+public sealed class RedisDirectSendTests
+{
+    private static readonly TimeSpan Timeout = BackplaneConformanceTests.Timeout;
+    private static readonly StreamRetention Keep = new(1000, TimeSpan.FromMinutes(1));
+    private RedisServer _server = null!;
+    private RedisClient _raw = null!;
+    private RedisBackplane _backplane = null!;
+    private string _prefix = null!;
+    private bool _paused;
+
+    [OneTimeSetUp]
+    public async Task StartRedisAsync()
+    {
+        _server = await RedisServer.StartAsync();
+        _raw = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString));
+    }
+
+    [OneTimeTearDown]
+    public async Task StopRedisAsync()
+    {
+        await _raw.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [SetUp]
+    public void CreateBackplane()
+    {
+        _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + ":";
+        _backplane = new RedisBackplane(RedisOptions.Parse(_server.ConnectionString + ",prefix=" + _prefix));
+    }
+
+    [TearDown]
+    public async Task DisposeBackplaneAsync()
+    {
+        if (_paused) await UnpauseAsync();
+        await _backplane.DisposeAsync();
+    }
+
+    [Test]
+    public async Task ConcurrentSends_WhileOneInFlight_GoOutAsOneBatchAndEachGetsItsOwnResult()
+    {
+        var recorder = await TopicRecorder.StartAsync(_backplane, ImTopics.Node("n1"), ImTopics.Node("n2"));
+        for (var i = 0; i < 10; i++) await _backplane.AddConnectionAsync(new ConnectionRegistration(i % 2 == 0 ? "n1" : "n2", "on" + i, "c" + i, null));
+        // Message k goes to on{k % 10} (online on n1 or n2) and off{k} (offline); every third also to on{(k+1) % 10}.
+        string[] To(int k) => k % 3 == 0 ? ["on" + (k % 10), "off" + k, "on" + ((k + 1) % 10)] : ["on" + (k % 10), "off" + k];
+        var before = _backplane.DirectSendBatches;
+        await PauseAsync();
+
+        var first = Send(["solo"], "first");
+        var sends = Enumerable.Range(0, 40).Select(k => Send(To(k), "m" + k)).ToArray();
+        await UnpauseAsync();
+        var results = await Task.WhenAll(sends).WaitAsync(Timeout);
+
+        Assert.That((await first.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "solo" }));
+        Assert.That(_backplane.DirectSendBatches - before, Is.EqualTo(2), "the first alone, the 40 queued behind it together");
+        Assert.Multiple(() =>
+        {
+            for (var k = 0; k < 40; k++)
+            {
+                var to = To(k);
+                var nodes = to.Where(c => c.StartsWith("on", StringComparison.Ordinal)).Select(c => int.Parse(c[2..]) % 2 == 0 ? "n1" : "n2").Distinct().Order(StringComparer.Ordinal);
+                Assert.That(results[k].NodeIds, Is.EqualTo(nodes), "nodes of message " + k);
+                Assert.That(results[k].OfflineClientIds, Is.EqualTo(new[] { "off" + k }), "offline of message " + k);
+            }
+        });
+        var packets = (await recorder.ReadUntilMarkerAsync(_backplane, ImTopics.Node("n1"))).Concat(await recorder.ReadUntilMarkerAsync(_backplane, ImTopics.Node("n2"))).ToList();
+        Assert.That(packets, Has.Count.EqualTo(Enumerable.Range(0, 40).Sum(k => results[k].NodeIds.Count)), "one publish per (message, node)");
+        foreach (var packet in packets)
+        {
+            Assert.That(RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out var body), Is.True, packet);
+            var k = int.Parse(header!.Id![1..]);
+            Assert.That(header.To, Is.EqualTo(To(k)), packet);
+            Assert.That(header.Offsets, Has.Count.EqualTo(header.To!.Count), packet);
+            Assert.That(body.ToArray(), Is.EqualTo(Frame("m" + k)), packet);
+            for (var j = 0; j < header.To!.Count; j++)
+            {
+                var read = await _backplane.ReadStreamAsync(ImStreams.Client(header.To[j]), header.Epochs![j], header.Offsets![j] - 1);
+                Assert.That(read.Entries.Select(e => (e.Offset, Text(e.Frame))).First(), Is.EqualTo((header.Offsets[j], Text(Frame("m" + k)))), $"{header.To[j]} in {packet}");
+            }
+        }
+    }
+
+    [Test]
+    public async Task ManySendsToOneClient_QueuedInSeveralBatches_KeepCallOrder()
+    {
+        var before = _backplane.DirectSendBatches;
+        await PauseAsync();
+
+        var sends = Enumerable.Range(1, 101).Select(i => Send(["a"], "m" + i)).ToArray();
+        await UnpauseAsync();
+        await Task.WhenAll(sends).WaitAsync(Timeout);
+        var position = (await _backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
+        var read = await _backplane.ReadStreamAsync(ImStreams.Client("a"), position.Epoch, 0);
+
+        Assert.That(_backplane.DirectSendBatches - before, Is.EqualTo(3), "1 in flight, then 64 (the cap), then 36");
+        Assert.That(read.Status, Is.EqualTo(StreamReadStatus.Ok));
+        Assert.That(read.Entries.Select(e => (e.Offset, Text(e.Frame))), Is.EqualTo(Enumerable.Range(1, 101).Select(i => ((long)i, Text(Frame("m" + i))))));
+    }
+
+    [Test]
+    public async Task ConnectionLost_WithBatchInFlight_FaultsItsCallersAndTheQueuedBatchGoesOutOnce()
+    {
+        await PauseAsync();
+        var lost = Send(["a"], "lost");
+        await WaitUntilRedisHoldsOurScriptAsync();
+        var queued = Enumerable.Range(1, 5).Select(i => Send(["b" + i, "a"], "kept" + i)).ToArray();
+
+        // Kills our connection with the paused script on it: Redis drops the script unrun.
+        await _raw.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        var error = Assert.ThrowsAsync<RedisConnectionException>(async () => await lost.WaitAsync(Timeout));
+        Assert.That(queued.Select(t => t.IsCompleted), Has.All.False, "the queued batch waits for Redis (paused) on a new connection");
+        await UnpauseAsync();
+        await Task.WhenAll(queued).WaitAsync(Timeout);
+
+        Assert.That(error!.Message, Does.StartWith("The connection to Redis at"), "says it may have run, so ImClient does not retry it");
+        var a = await ReadAllAsync("a");
+        Assert.That(a.Select(e => e.Text), Is.EqualTo(Enumerable.Range(1, 5).Select(i => Text(Frame("kept" + i)))), "each queued message once, in order; the lost one never ran");
+        Assert.That(a.Select(e => e.Offset), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
+        for (var i = 1; i <= 5; i++) Assert.That((await ReadAllAsync("b" + i)).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame("kept" + i)) }));
+    }
+
+    [Test]
+    public async Task Cancel_QueuedSendNeverGoesOut_InFlightSendStillDoes_OthersUnaffected()
+    {
+        await PauseAsync();
+        using var inFlightCts = new CancellationTokenSource();
+        using var queuedCts = new CancellationTokenSource();
+        var inFlight = Send(["a"], "in-flight", inFlightCts.Token);
+        var queued = Send(["b"], "queued", queuedCts.Token);
+        var other = Send(["c"], "other");
+
+        await queuedCts.CancelAsync();
+        await inFlightCts.CancelAsync();
+        Assert.CatchAsync<OperationCanceledException>(async () => await queued.WaitAsync(Timeout));
+        Assert.CatchAsync<OperationCanceledException>(async () => await inFlight.WaitAsync(Timeout));
+        Assert.That(other.IsCompleted, Is.False, "still paused");
+        await UnpauseAsync();
+        await other.WaitAsync(Timeout);
+
+        Assert.That((await ReadAllAsync("a")).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame("in-flight")) }), "handed to Redis before the cancel");
+        Assert.That(await ReadAllAsync("b"), Is.Empty, "cancelled while queued: never sent");
+        Assert.That((await ReadAllAsync("c")).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame("other")) }));
+        Assert.CatchAsync<OperationCanceledException>(async () => await Send(["d"], "x", new CancellationToken(canceled: true)));
+        Assert.That(await ReadAllAsync("d"), Is.Empty);
+    }
+
+    [Test]
+    public async Task MessageTheScriptRejects_FaultsOnlyItsCaller()
+    {
+        await _raw.ExecuteAsync("SET", _prefix + "im:seq:c:bad", "not a hash");
+        await PauseAsync();
+
+        var first = Send(["ok0"], "ok0");
+        var ok1 = Send(["ok1"], "ok1");
+        var bad = Send(["bad"], "bad");
+        var ok2 = Send(["ok2"], "ok2");
+        await UnpauseAsync();
+
+        var error = Assert.ThrowsAsync<RedisServerException>(async () => await bad.WaitAsync(Timeout));
+        Assert.That(error!.ErrorCode, Is.EqualTo("WRONGTYPE"));
+        await Task.WhenAll(first, ok1, ok2).WaitAsync(Timeout);
+        foreach (var client in new[] { "ok0", "ok1", "ok2" }) Assert.That((await ReadAllAsync(client)).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame(client)) }));
+    }
+
+    // ---- the append's maintenance (expiry refresh, age trim) runs only when due, and every guarantee holds ----
+
+    [Test]
+    public async Task Append_NewSequence_MaintainsAndSetsTtlsPastTheRetention()
+    {
+        await Send(["a"], "m1");
+
+        var seq = await HashAsync("im:seq:c:a");
+        Assert.That((seq["s"], seq["a"], seq["n"], seq["t"]), Is.EqualTo(("1", "1", "1000", "60000")));
+        Assert.That(long.Parse(seq["m"]), Is.EqualTo(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).Within(60_000), "Redis ms of the maintenance");
+        Assert.That(await PttlAsync("im:seq:c:a"), Is.InRange(86_400_000 + 60_000 - 5_000, 86_400_000 + 60_000), "24 h + max age");
+        Assert.That(await PttlAsync("im:hist:c:a"), Is.InRange(120_000 - 5_000, 120_000), "2 × max age");
+    }
+
+    [Test]
+    public async Task Append_WithinTheInterval_SkipsMaintenanceButKeepsTheGuarantees()
+    {
+        await Send(["a"], "m1");
+        var maintained = (await HashAsync("im:seq:c:a"))["m"];
+        // Shorten the TTLs as far as the guarantee allows (as if the last maintenance were max age ago).
+        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:hist:c:a", 100_000);
+
+        await Send(["a"], "m2");
+
+        var seq = await HashAsync("im:seq:c:a");
+        Assert.That((seq["s"], seq["a"], seq["m"]), Is.EqualTo(("2", "2", maintained)), "not due: no refresh");
+        Assert.That(await PttlAsync("im:hist:c:a"), Is.InRange(90_000, 100_000), "untouched");
+        Assert.That((await ReadAllAsync("a")).Select(e => e.Offset), Is.EqualTo(new long[] { 1, 2 }));
+    }
+
+    [Test]
+    public async Task Append_AfterAnotherWriterAdvancedTheSequence_Maintains()
+    {
+        await Send(["a"], "m1");
+        // What an older ImHelper or node does on its append (HINCRBY, its own TTLs), with TTLs shorter than any it sets.
+        await _raw.ExecuteAsync("HINCRBY", _prefix + "im:seq:c:a", "s", 1);
+        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:seq:c:a", 1_000);
+        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:hist:c:a", 1_000);
+
+        await Send(["a"], "m3");
+
+        var seq = await HashAsync("im:seq:c:a");
+        Assert.That((seq["s"], seq["a"]), Is.EqualTo(("3", "3")));
+        Assert.That(await PttlAsync("im:seq:c:a"), Is.GreaterThan(86_400_000), "refreshed");
+        Assert.That(await PttlAsync("im:hist:c:a"), Is.GreaterThan(60_000), "refreshed");
+    }
+
+    [Test]
+    public async Task Append_RetentionChanged_StoredAndTtlsFollowTheNewOne()
+    {
+        await Send(["a"], "m1", retention: new StreamRetention(1000, TimeSpan.FromSeconds(2)));
+        var shortAge = await PttlAsync("im:hist:c:a");
+
+        await Send(["a"], "m2", retention: new StreamRetention(3, TimeSpan.FromMinutes(5)));
+        for (var i = 3; i <= 6; i++) await Send(["a"], "m" + i, retention: new StreamRetention(3, TimeSpan.FromMinutes(5)));
+
+        var seq = await HashAsync("im:seq:c:a");
+        var epoch = seq["e"];
+        Assert.That(shortAge, Is.InRange(1, 4_000));
+        Assert.That((seq["n"], seq["t"]), Is.EqualTo(("3", "300000")));
+        Assert.That(await PttlAsync("im:hist:c:a"), Is.GreaterThan(300_000), "at least the new max age");
+        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 2)).Status, Is.EqualTo(StreamReadStatus.Expired), "4 missed > n = 3");
+        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 3)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 4, 5, 6 }));
+    }
+
+    [Test]
+    public async Task Append_EveryAppendOverSeveralIntervals_HistoryOutlivesItByMaxAge()
+    {
+        // A short max age so several maintenance intervals pass; time has to pass in Redis, so the test waits real time.
+        var age = TimeSpan.FromMilliseconds(300);
+        var retention = new StreamRetention(1000, age);
+        var maintenances = new HashSet<string>();
+        for (var i = 1; i <= 20; i++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await Send(["a"], "m" + i, retention: retention);
+            var histTtl = await PttlAsync("im:hist:c:a");
+            var seqTtl = await PttlAsync("im:seq:c:a");
+            var elapsed = clock.ElapsedMilliseconds + 1;
+            Assert.That(histTtl + elapsed, Is.GreaterThanOrEqualTo(300), $"append {i}: history TTL {histTtl} ms");
+            Assert.That(seqTtl + elapsed, Is.GreaterThanOrEqualTo(86_400_000), $"append {i}: sequence TTL {seqTtl} ms");
+            maintenances.Add((await HashAsync("im:seq:c:a"))["m"]);
+            await Task.Delay(50); // time passing for the TTLs, not synchronisation
+        }
+
+        Assert.That(maintenances, Has.Count.InRange(2, 19), "maintenance ran again after max age, but not on every append");
+        Assert.That((await ReadAllAsync("a", StreamReadStatus.Expired)), Is.Empty, "the oldest entries aged out");
+    }
+
+    [Test]
+    public async Task Append_SequenceLost_FreshEpochAndEmptiedHistory()
+    {
+        for (var i = 1; i <= 3; i++) await Send(["a"], "old" + i);
+        var oldEpoch = (await HashAsync("im:seq:c:a"))["e"];
+        await _raw.ExecuteAsync("DEL", _prefix + "im:seq:c:a");
+
+        await Send(["a"], "new1");
+
+        var seq = await HashAsync("im:seq:c:a");
+        Assert.That(seq["e"], Is.Not.EqualTo(oldEpoch));
+        Assert.That(seq["s"], Is.EqualTo("1"));
+        Assert.That((await ReadAllAsync("a")).Select(e => (e.Offset, e.Text)), Is.EqualTo(new[] { (1L, Text(Frame("new1"))) }));
+        Assert.That((await _raw.ExecuteAsync("XLEN", _prefix + "im:hist:c:a")).AsInt64(), Is.EqualTo(1), "older epoch's entries gone");
+    }
+
+    [Test]
+    public async Task Append_SequenceStartedByGetStreamPositions_KeepsItsEpochAndGetsTheAppendTtl()
+    {
+        var started = (await _backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
+
+        await Send(["a"], "m1");
+
+        var seq = await HashAsync("im:seq:c:a");
+        Assert.That((seq["e"], seq["s"]), Is.EqualTo((started.Epoch, "1")));
+        Assert.That(await PttlAsync("im:seq:c:a"), Is.GreaterThan(86_400_000));
+        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), started.Epoch, 0)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 1 }));
+    }
+
+    private Task<ClientsPublishResult> Send(string[] to, string text, CancellationToken cancellationToken = default, StreamRetention? retention = null)
+        => _backplane.PublishMessageToClientsAsync(to, new RelayHeader(RelayPacketKind.Message, To: to, Id: text), Frame(text), retention ?? Keep, cancellationToken);
+
+    private async Task PauseAsync()
+    {
+        await _raw.ExecuteAsync("CLIENT", "PAUSE", 20_000, "WRITE");
+        _paused = true;
+    }
+
+    private async Task UnpauseAsync()
+    {
+        _paused = false;
+        await _raw.ExecuteAsync("CLIENT", "UNPAUSE");
+    }
+
+    /// <summary>Until Redis holds a script call of ours, paused (our raw connection never sends one).</summary>
+    private Task WaitUntilRedisHoldsOurScriptAsync() => Wait.UntilAsync(async () =>
+    {
+        var clients = (await _raw.ExecuteAsync("CLIENT", "LIST", "TYPE", "normal")).AsString()!;
+        return clients.Split('\n').Any(line => line.Contains("flags=b ", StringComparison.Ordinal) && line.Contains("cmd=eval", StringComparison.Ordinal));
+    }, Timeout, "the script call to reach Redis");
+
+    private async Task<List<(long Offset, string Text)>> ReadAllAsync(string client, StreamReadStatus expected = StreamReadStatus.Ok)
+    {
+        var position = await _raw.ExecuteAsync("HGET", _prefix + "im:seq:c:" + client, "e");
+        if (position.IsNull) return [];
+        var read = await _backplane.ReadStreamAsync(ImStreams.Client(client), position.AsString()!, 0);
+        Assert.That(read.Status, Is.EqualTo(expected), client);
+        return read.Entries.Select(e => (e.Offset, Text(e.Frame))).ToList();
+    }
+
+    private async Task<Dictionary<string, string>> HashAsync(string key)
+    {
+        var items = (await _raw.ExecuteAsync("HGETALL", _prefix + key)).Items;
+        var hash = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < items.Count; i += 2) hash[items[i].AsString()!] = items[i + 1].AsString()!;
+        return hash;
+    }
+
+    private async Task<long> PttlAsync(string key) => (await _raw.ExecuteAsync("PTTL", _prefix + key)).AsInt64();
+
+    private static byte[] Frame(string text) => ClientFrames.Message(text, null, null, 1, Encoding.UTF8.GetBytes($"\"{text}\""));
+
+    private static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+}
