@@ -122,6 +122,51 @@ public sealed class SlowConsumerTests : ClusterTestBase
         }
     }
 
+    [Test]
+    public async Task PausedReader_FramesFromTheDispatcherAndItsOwnPingsAtOnce_EveryFrameOnceAndInOrder()
+    {
+        // Two writers race for one socket the kernel pushes back on: the node's dispatcher (the business's messages) and
+        // the connection's receive loop (pongs to the client's pings). Whoever holds the socket writes what the other
+        // queued; nothing may be stranded, lost, doubled or reordered.
+        const int Messages = 120, Pings = 100;
+        var node = await Cluster.StartNodeAsync([$"--ImServer:SendQueueLimit={(Messages + Pings) * 2}"]);
+        try
+        {
+            var reader = NewId("racing");
+            var socket = await ConnectToAsync(reader, node, options: new TestWebSocketOptions { StartReceiving = false, ReceiveBufferSize = 4096 });
+            await Cluster.Presence.WaitForAsync(PresenceEvent.Online, reader, Bound);
+            var payload = new string('p', PayloadChars);
+            var business = Task.Run(async () =>
+            {
+                for (var i = 0; i < Messages; i++) await Cluster.Client.SendMessageAsync(null, [reader], new { seq = i, payload });
+            });
+            for (var i = 0; i < Pings; i++) await socket.SendTextAsync("""{"type":"ping"}""");
+            await business.WaitAsync(TimeSpan.FromSeconds(30));
+
+            socket.StartReceiving();
+            var welcome = await socket.ExpectAsync("welcome", TimeSpan.FromSeconds(5));
+            var from = (int)welcome.Json.GetProperty("streams")[0].GetProperty("offset").GetInt64();
+            var seqs = new List<int>();
+            var pongs = 0;
+            while (seqs.Count < Messages - from || pongs < Pings)
+            {
+                var frame = await socket.ReceiveAsync(TimeSpan.FromSeconds(20));
+                if (frame.Type == "pong") pongs++;
+                else if (frame.Type == "message") seqs.Add(frame.MessageData.GetProperty("seq").GetInt32());
+                else Assert.Fail($"unexpected frame {frame.Type}");
+            }
+            Assert.Multiple(() =>
+            {
+                Assert.That(seqs, Is.EqualTo(Enumerable.Range(from, Messages - from)), "every message after the welcome once, in order");
+                Assert.That(pongs, Is.EqualTo(Pings), "every ping answered once");
+            });
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(node);
+        }
+    }
+
     private static async Task<string> DescribeAsync(Task<TimeSpan> reader)
     {
         if (!reader.IsCompleted) return "its reader is still waiting";
