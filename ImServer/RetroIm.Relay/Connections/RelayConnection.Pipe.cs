@@ -112,7 +112,7 @@ internal sealed partial class RelayConnection
         {
             parser.ReleaseMessage();
             Close(_clientCloseCode is 0 ? (int)WebSocketCloseStatus.NormalClosure : _clientCloseCode, "");
-            if (_closing is { } closing) await closing;
+            if (ClosingTask() is { } closing) await closing;
             _finished = true;
         }
     }

@@ -58,7 +58,7 @@ internal sealed partial class RelayConnection
             var clientStatus = _socket!.CloseStatus;
             Close(clientStatus is null or WebSocketCloseStatus.Empty ? (int)WebSocketCloseStatus.NormalClosure : (int)clientStatus, "");
             if (_sending is { } sending) await sending;
-            if (_closing is { } closing) await closing;
+            if (ClosingTask() is { } closing) await closing;
         }
     }
 

@@ -236,7 +236,17 @@ internal sealed partial class RelayConnection
     private void StartCloseFrame()
     {
         if (Volatile.Read(ref _direct) is null || Interlocked.Exchange(ref _closeFrameStarted, 1) != 0) return;
-        _closing = _socket is null ? SendPipeCloseFrameAsync() : SendCloseFrameAsync(CancellationToken.None);
+        Volatile.Write(ref _closing, _socket is null ? SendPipeCloseFrameAsync() : SendCloseFrameAsync(CancellationToken.None));
+    }
+
+    /// <summary>The close frame's write, once started: waits out the instant between another thread starting it and publishing its task.</summary>
+    private Task? ClosingTask()
+    {
+        if (Volatile.Read(ref _closeFrameStarted) == 0) return null;
+        var spin = new SpinWait();
+        Task? closing;
+        while ((closing = Volatile.Read(ref _closing)) is null) spin.SpinOnce();
+        return closing;
     }
 
     /// <summary>
