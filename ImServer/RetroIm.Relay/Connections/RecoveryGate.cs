@@ -14,7 +14,7 @@ namespace RetroIm.Relay.Connections;
 internal sealed class RecoveryGate(int holdLimit)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, (string Epoch, long Offset)> _sent = new(StringComparer.Ordinal);
+    private SentPositions _sent;
     private List<(OutFrame Frame, string Stream, string Epoch, long Offset)>? _held = [];
     // Streams to read back in the next catch-up; made on the first gap (most connections never have one).
     private HashSet<string>? _pending;
@@ -59,7 +59,7 @@ internal sealed class RecoveryGate(int holdLimit)
                     return Verdict.Gap;
                 }
             }
-            _sent[stream] = (epoch, offset);
+            _sent.Set(stream, epoch, offset);
             return Verdict.Send;
         }
     }
@@ -90,7 +90,7 @@ internal sealed class RecoveryGate(int holdLimit)
         lock (_lock)
         {
             if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal)) return false;
-            _sent[stream] = (epoch, offset);
+            _sent.Set(stream, epoch, offset);
             return true;
         }
     }
@@ -106,11 +106,8 @@ internal sealed class RecoveryGate(int holdLimit)
     {
         lock (_lock)
         {
-            var reads = new List<RecoverPosition>();
-            foreach (var (stream, (epoch, offset)) in _sent)
-            {
-                if (_pendingAll || _pending?.Contains(stream) == true) reads.Add(new RecoverPosition(stream, epoch, offset));
-            }
+            var reads = _sent.ToList();
+            if (!_pendingAll) reads.RemoveAll(position => _pending?.Contains(position.Stream) != true);
             _pending?.Clear();
             _pendingAll = false;
             return reads;
@@ -157,7 +154,7 @@ internal sealed class RecoveryGate(int holdLimit)
     private bool Record(string stream, string epoch, long offset)
     {
         if (_sent.TryGetValue(stream, out var last) && string.Equals(last.Epoch, epoch, StringComparison.Ordinal) && offset <= last.Offset) return false;
-        _sent[stream] = (epoch, offset);
+        _sent.Set(stream, epoch, offset);
         return true;
     }
 }
