@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
