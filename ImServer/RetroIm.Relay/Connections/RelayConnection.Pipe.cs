@@ -76,11 +76,8 @@ internal sealed partial class RelayConnection
                 var result = await input.ReadAsync(cancellationToken);
                 if (result.IsCanceled) return; // aborted
                 var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
-                {
-                    output.NoteInbound();
-                    Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
-                }
+                // Any bytes prove the peer alive (keep-alive); only messages reset the idle clock (Step).
+                if (!buffer.IsEmpty) output.NoteInbound();
                 var step = Step(ref parser, ref buffer, out var pong);
                 // Examined to the end only when nothing complete is left: otherwise the next read must not wait.
                 if (step == PipeStep.Read) input.AdvanceTo(buffer.Start, buffer.End);
@@ -150,9 +147,11 @@ internal sealed partial class RelayConnection
                     continue;
                 case ClientFrameEvent.Ping:
                     if (CloseStatus != 0) continue;
-                    pong = PongFrame(control[..controlLength]);
+                    pong = ControlFrame(0x8A, control[..controlLength]); // FIN + pong
                     return PipeStep.Pong;
                 case ClientFrameEvent.Text:
+                    // A message, not a PONG to the keep-alive's PING, is what keeps a connection from being idle.
+                    Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
                     if (CloseStatus != 0)
                     {
                         // Closing: what still arrives before the client's close frame is dropped.
@@ -213,18 +212,17 @@ internal sealed partial class RelayConnection
         var reasonBytes = Encoding.UTF8.GetBytes(reason);
         var length = Math.Min(reasonBytes.Length, ClientFrameParser.MaxControlPayload - 2);
         while (length > 0 && length < reasonBytes.Length && (reasonBytes[length] & 0xC0) == 0x80) length--;
-        var frame = new byte[4 + length];
-        frame[0] = 0x88; // FIN + close
-        frame[1] = (byte)(2 + length);
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)code);
-        reasonBytes.AsSpan(0, length).CopyTo(frame.AsSpan(4));
-        return frame;
+        Span<byte> body = stackalloc byte[2 + length];
+        BinaryPrimitives.WriteUInt16BigEndian(body, (ushort)code);
+        reasonBytes.AsSpan(0, length).CopyTo(body[2..]);
+        return ControlFrame(0x88, body); // FIN + close
     }
 
-    private static byte[] PongFrame(ReadOnlySpan<byte> payload)
+    /// <summary>A server control frame (unmasked, at most 125 bytes of payload): FIN + opcode, the length, the payload.</summary>
+    private static byte[] ControlFrame(byte first, ReadOnlySpan<byte> payload)
     {
         var frame = new byte[2 + payload.Length];
-        frame[0] = 0x8A; // FIN + pong
+        frame[0] = first;
         frame[1] = (byte)payload.Length;
         payload.CopyTo(frame.AsSpan(2));
         return frame;

@@ -10,6 +10,25 @@ public sealed class IdleTimeoutTests : ClusterTestBase
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
 
     [Test]
+    public async Task IdleTimeout_ClientOnlyAnsweringKeepAlivePings_StillClosedWith4002()
+    {
+        // The node PINGs every half second and the client's WebSocket answers each with a PONG: alive, but idle.
+        var node = await Cluster.StartNodeAsync([$"--ImServer:IdleTimeout={IdleTimeout:c}", "--ImServer:KeepAliveInterval=00:00:00.5"]);
+        try
+        {
+            var quiet = NewId("ponging");
+            var socket = await ConnectToAsync(quiet, node);
+
+            var close = await socket.WaitClosedAsync(IdleTimeout * 5);
+            Assert.That(close.Status, Is.EqualTo(ImCloseCodes.IdleTimeout), close.ToString());
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(node);
+        }
+    }
+
+    [Test]
     public async Task IdleTimeout_SilentClient_ClosedWith4002WhileAPingingClientStays()
     {
         var node = await Cluster.StartNodeAsync([$"--ImServer:IdleTimeout={IdleTimeout:c}"]);
