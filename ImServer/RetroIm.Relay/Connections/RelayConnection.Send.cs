@@ -46,15 +46,7 @@ internal sealed partial class RelayConnection
         if (CloseStatus != 0) return false;
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
-            var drain = DrainHeldAsync(output, frame);
-            if (!drain.IsCompleted)
-            {
-                // The kernel pushed back: the writer stays taken until the rest is out, so later frames queue behind.
-                _ = ExitWhenDrainedAsync(output, drain);
-                return true;
-            }
-            output.ExitQuietly();
-            if (Volatile.Read(ref _pendingCount) != 0) Pump();
+            if (WriteAndExit(output, frame) && Volatile.Read(ref _pendingCount) != 0) Pump();
             return true;
         }
         if (!Enqueue(frame, force: false))
@@ -139,14 +131,24 @@ internal sealed partial class RelayConnection
     {
         while (Volatile.Read(ref _pendingCount) != 0 && _direct is { } output && output.TryEnter())
         {
-            var drain = DrainHeldAsync(output, null);
-            if (!drain.IsCompleted)
-            {
-                _ = ExitWhenDrainedAsync(output, drain);
-                return;
-            }
-            output.ExitQuietly();
+            if (!WriteAndExit(output, null)) return;
         }
+    }
+
+    /// <summary>
+    /// With the writer held: writes <paramref name="first"/> and what waits, then gives the writer back — at once (true),
+    /// or, when the kernel pushed back, once the rest is out (false: later frames queue behind it meanwhile).
+    /// </summary>
+    private bool WriteAndExit(FrameOutput output, OutFrame? first)
+    {
+        var drain = DrainHeldAsync(output, first);
+        if (!drain.IsCompleted)
+        {
+            _ = ExitWhenDrainedAsync(output, drain);
+            return false;
+        }
+        output.ExitQuietly();
+        return true;
     }
 
     private async Task ExitWhenDrainedAsync(FrameOutput output, ValueTask drain)
