@@ -24,16 +24,23 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.W
 // Redis when ImServer:Redis is set (a cluster), otherwise the in-memory backplane (a single node).
 builder.Services.AddImBackplane(builder.Configuration["ImServer:Redis"]);
 builder.Services.AddImRelay(builder.Configuration.GetSection(ImRelayOptions.SectionName));
-// Upgrades to /ws are answered before HTTP, so idle sockets keep no HTTP request alive; /health and the rest stay HTTP.
-if (builder.Configuration.GetValue(ImRelayOptions.SectionName + ":" + nameof(ImRelayOptions.DirectUpgrade), true))
+// The relay accepts the node's TCP connections itself: upgrades to /ws run on the bare socket (no Kestrel connection or
+// HTTP request kept alive under an idle one); /health, /metrics and everything else are handed to Kestrel. Not on a
+// node that terminates TLS itself: there every byte must go through Kestrel's TLS, so upgrades take the HTTP endpoint.
+var listensWithTls = ListensWithTls(builder.Configuration);
+if (builder.Configuration.GetValue(ImRelayOptions.SectionName + ":" + nameof(ImRelayOptions.DirectUpgrade), true) && !listensWithTls)
 {
-    builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseImRelay("/ws")));
+    builder.WebHost.UseImRelayListener("/ws");
 }
 builder.Services.AddPrometheusMetrics(PrometheusMetricsOptions.RelayMeters);
 
 var app = builder.Build();
+if (listensWithTls)
+{
+    app.Logger.LogInformation("A TLS endpoint is configured: WebSocket upgrades go through Kestrel's TLS and the HTTP endpoint (ImServer:DirectUpgrade does not apply)");
+}
 
-// Still mapped: it serves the upgrades the connection middleware leaves to HTTP (DirectUpgrade off, kept-alive connections).
+// Still mapped: it serves the upgrades the relay's listener leaves to HTTP (DirectUpgrade off, TLS, kept-alive connections).
 app.MapImRelay("/ws");
 app.MapImRelayHealth("/health");
 app.MapPrometheusMetrics("/metrics");
@@ -54,3 +61,14 @@ if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
 }
 
 app.Run();
+
+// An https:// address in --urls / ASPNETCORE_URLS or a Kestrel:Endpoints entry.
+static bool ListensWithTls(IConfiguration configuration)
+{
+    if (configuration["urls"]?.Contains("https://", StringComparison.OrdinalIgnoreCase) == true) return true;
+    foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+    {
+        if (endpoint["Url"]?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true) return true;
+    }
+    return false;
+}

@@ -43,9 +43,10 @@ public sealed class ImRelayOptions
     public int SendQueueLimit { get; set; } = 1024;
 
     /// <summary>
-    /// The ImServer host answers WebSocket upgrades to <c>/ws</c> in a Kestrel connection middleware, off the HTTP
-    /// pipeline (about a third of the memory per idle connection); false keeps them on the HTTP endpoint. Read by the
-    /// host (see <c>ImRelayListenOptionsExtensions.UseImRelay</c>); embedding apps opt in themselves.
+    /// The ImServer host accepts its TCP connections itself and answers WebSocket upgrades to <c>/ws</c> before HTTP,
+    /// running them on the bare socket (about half the memory per idle connection); false leaves every connection to
+    /// Kestrel and upgrades to the HTTP endpoint. Read by the host (see
+    /// <see cref="ImRelayWebHostBuilderExtensions.UseImRelayListener"/>); embedding apps opt in themselves.
     /// </summary>
     public bool DirectUpgrade { get; set; } = true;
 
@@ -61,6 +62,10 @@ public sealed class ImRelayOptions
     /// sends PINGs without expecting answers.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The keep-alive PONG timeout both transports use: off (infinite) unless PINGs are on too.</summary>
+    internal TimeSpan EffectiveKeepAliveTimeout =>
+        KeepAliveTimeout > TimeSpan.Zero && KeepAliveInterval > TimeSpan.Zero ? KeepAliveTimeout : Timeout.InfiniteTimeSpan;
 
     /// <summary>
     /// A connection that sends no frame for this long is closed with 4002. Clients keep the connection by sending

@@ -14,7 +14,7 @@ namespace RetroIm.Relay.Connections;
 
 /// <summary>
 /// Runs one accepted WebSocket from registration to removal. It takes a socket and a redeemed ticket, not an
-/// HttpContext, so a ConnectionHandler that answers the upgrade itself can call it unchanged.
+/// HttpContext, so the relay's own listener and the HTTP endpoint share it.
 /// </summary>
 internal sealed class ConnectionRunner(
     RelayNode node,
@@ -34,12 +34,15 @@ internal sealed class ConnectionRunner(
         return RunAsync(new RelayConnection(socket, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, cancellationToken);
     }
 
-    /// <summary>Runs a socket the relay upgraded itself: it speaks the WebSocket protocol over the transport's pipes (<see cref="Transport.RelayUpgradeMiddleware"/>).</summary>
-    /// <param name="output">The transport's writer, which already wrote the 101.</param>
-    public Task RunAsync(Microsoft.AspNetCore.Connections.ConnectionContext transport, Transport.FrameOutput output, ConnectTicket ticket, string? recover, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a socket the relay accepted and upgraded itself (<see cref="Transport.RelayListener"/>): it speaks the
+    /// WebSocket protocol on the bare socket. Nothing cancels it from outside: it ends when the socket does.
+    /// </summary>
+    /// <param name="output">The socket's writer, which already wrote the 101.</param>
+    public Task RunAsync(System.Net.Sockets.Socket socket, Transport.FrameOutput output, ConnectTicket ticket, string? recover)
     {
         var settings = options.Value;
-        return RunAsync(new RelayConnection(transport, output, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, cancellationToken);
+        return RunAsync(new RelayConnection(socket, output, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, CancellationToken.None);
     }
 
     private ConnectionRegistration NewRegistration(ConnectTicket ticket)

@@ -13,7 +13,7 @@ internal sealed partial class RelayConnection
     /// Runs the receive loop until the socket is closed, then finishes the close handshake. The loop is the awaiting
     /// method itself, not one awaited by a runner: each level of awaiting method is an object every idle connection keeps.
     /// </summary>
-    public Task RunAsync(CancellationToken cancellationToken) => _socket is null ? RunPipeAsync(cancellationToken) : RunSocketAsync(cancellationToken);
+    public Task RunAsync(CancellationToken cancellationToken) => _socket is null ? RunRawAsync(cancellationToken) : RunSocketAsync(cancellationToken);
 
     /// <summary>
     /// <see cref="RunAsync"/> over a WebSocket object (HTTP pipeline, SSE). It waits with zero-byte reads, so an idle

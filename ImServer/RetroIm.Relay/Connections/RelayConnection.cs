@@ -9,7 +9,7 @@ namespace RetroIm.Relay.Connections;
 
 /// <summary>
 /// One client WebSocket: its receive loop and the way frames reach the socket. It depends on nothing but the socket and
-/// ids, so the same class serves a socket the relay upgraded itself (<see cref="Transport.RelayUpgradeMiddleware"/>,
+/// ids, so the same class serves a socket the relay accepted and upgraded itself (<see cref="Transport.RelayListener"/>,
 /// written through a <see cref="FrameOutput"/>) and one accepted in the HTTP pipeline or emulated over SSE.
 /// </summary>
 /// <remarks>
@@ -29,7 +29,7 @@ internal sealed partial class RelayConnection
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    // Null when the relay speaks the protocol itself over the transport pipe (RelayConnection.Pipe).
+    // Null when the relay speaks the protocol itself on the bare socket (RelayConnection.Raw).
     private readonly WebSocket? _socket;
     private readonly int _maxFrameBytes;
     private readonly int _sendQueueLimit;

@@ -8,8 +8,8 @@ namespace RetroIm.Relay.Hosting;
 
 /// <summary>
 /// <c>GET /ws?token=…</c> through the HTTP pipeline: <see cref="RelayHandshake"/> decides, this renders the refusal as
-/// an HTTP response or accepts; the connection itself is <see cref="ConnectionRunner"/>'s. Hosts with the connection
-/// middleware (<see cref="RelayUpgradeMiddleware"/>) only get here for upgrades it left to HTTP.
+/// an HTTP response or accepts; the connection itself is <see cref="ConnectionRunner"/>'s. Hosts with the relay's own
+/// listener (<see cref="RelayListener"/>) only get here for upgrades it left to HTTP.
 /// </summary>
 internal sealed class RelayEndpoint(RelayHandshake handshake, ConnectionRunner runner, IOptions<ImRelayOptions> options)
 {
@@ -38,6 +38,6 @@ internal sealed class RelayEndpoint(RelayHandshake handshake, ConnectionRunner r
     private static WebSocketAcceptContext AcceptContext(ImRelayOptions settings) => new()
     {
         KeepAliveInterval = settings.KeepAliveInterval,
-        KeepAliveTimeout = RelayUpgradeMiddleware.KeepAliveTimeout(settings),
+        KeepAliveTimeout = settings.EffectiveKeepAliveTimeout,
     };
 }

@@ -183,7 +183,7 @@ internal sealed partial class RelayNodeService(
         var settings = options.Value;
         var idle = settings.IdleTimeout;
         var keepAlive = settings.KeepAliveInterval;
-        var keepAliveTimeout = Transport.RelayUpgradeMiddleware.KeepAliveTimeout(settings);
+        var keepAliveTimeout = settings.EffectiveKeepAliveTimeout;
         var shortest = idle;
         if (keepAlive > TimeSpan.Zero && keepAlive < shortest) shortest = keepAlive;
         if (keepAliveTimeout > TimeSpan.Zero && keepAliveTimeout < shortest) shortest = keepAliveTimeout;

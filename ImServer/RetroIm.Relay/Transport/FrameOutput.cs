@@ -1,26 +1,20 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 
 namespace RetroIm.Relay.Transport;
 
 /// <summary>
-/// The write side of a connection upgraded by <see cref="RelayUpgradeMiddleware"/>, behind one lock shared by the
-/// relay's PING, PONG and close frames (RelayConnection.Pipe, the keep-alive sweep) and its text
+/// The write side of a connection upgraded by <see cref="RelayListener"/>, behind one lock shared by the
+/// relay's PING, PONG and close frames (RelayConnection.Raw, the keep-alive sweep) and its text
 /// frames. Server frames are unmasked, so a text frame is a 2–10 byte header in front of the shared payload.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Frames are gathered in a pooled buffer, rented on the first write and returned once the bytes are out, so an idle
-/// connection holds no buffer. With the raw socket (Kestrel's socket transport exposes it), a flush is a non-blocking
-/// <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
+/// connection holds no buffer. A flush is a non-blocking <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
 /// one system call and no thread hop. Only when the kernel's send buffer is full does the rest go out asynchronously,
 /// with the writer kept until it has, so later frames queue behind it in order.
-/// </para>
-/// <para>
-/// The raw socket is only written once the transport's own output pipe will never be written again (the 101 goes
-/// out here too), so the two cannot interleave. Without a socket (another transport) the buffer goes to the pipe.
 /// </para>
 /// </remarks>
 internal sealed class FrameOutput
@@ -29,8 +23,7 @@ internal sealed class FrameOutput
     private static readonly byte[] PingFrame = [0x89, 0x00];
     private const int MinimumBuffer = 1024;
 
-    private readonly Socket? _socket;
-    private readonly PipeWriter? _pipe;
+    private readonly Socket _socket;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private byte[]? _buffer;
     private int _length;
@@ -43,9 +36,6 @@ internal sealed class FrameOutput
         socket.Blocking = false;
         _socket = socket;
     }
-
-    /// <summary>Writes through the transport's pipe (a transport that does not expose its socket).</summary>
-    public FrameOutput(PipeWriter pipe) => _pipe = pipe;
 
     /// <summary>When the peer last sent any bytes, PONGs included (<see cref="Environment.TickCount64"/>).</summary>
     public long LastInbound => Volatile.Read(ref _lastInbound);
@@ -124,7 +114,7 @@ internal sealed class FrameOutput
             Release();
             return ValueTask.CompletedTask;
         }
-        if (_socket is not { } socket) return FlushToPipeAsync(cancellationToken);
+        var socket = _socket;
         var sent = 0;
         try
         {
@@ -158,7 +148,6 @@ internal sealed class FrameOutput
     public bool Abort()
     {
         _aborted = true;
-        _pipe?.CancelPendingFlush();
         if (!_lock.Wait(0)) return false;
         _lock.Release();
         return true;
@@ -257,22 +246,6 @@ internal sealed class FrameOutput
         {
             Release();
         }
-    }
-
-    private async ValueTask FlushToPipeAsync(CancellationToken cancellationToken)
-    {
-        FlushResult result;
-        try
-        {
-            var pipe = _pipe!;
-            pipe.Write(_buffer.AsSpan(0, _length));
-            result = await pipe.FlushAsync(cancellationToken);
-        }
-        finally
-        {
-            Release();
-        }
-        if (result.IsCanceled || result.IsCompleted) throw new IOException("The connection is closed.");
     }
 
     private async Task ExitAfterFlushAsync(ValueTask flush)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -9,7 +8,7 @@ using RetroIm.Relay.Hosting;
 
 namespace RetroIm.Relay.Transport;
 
-/// <summary>The raw HTTP/1.1 answers of <see cref="RelayUpgradeMiddleware"/>: 101, or a refusal that closes the connection.</summary>
+/// <summary>The raw HTTP/1.1 answers of <see cref="RelayListener"/>: 101, or a refusal that closes the connection.</summary>
 internal static class HandshakeResponses
 {
     private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -23,7 +22,8 @@ internal static class HandshakeResponses
         return Encoding.ASCII.GetBytes(head);
     }
 
-    public static void WriteRefusal(PipeWriter output, HandshakeDecision decision)
+    /// <summary>A whole HTTP/1.1 refusal (status, reason in the body, <c>Connection: close</c>).</summary>
+    public static byte[] Refusal(HandshakeDecision decision)
     {
         byte[] body;
         string contentType;
@@ -42,11 +42,9 @@ internal static class HandshakeResponses
             .Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n");
         if (RelayHandshake.RetryAfter(decision) is { } retryAfter) head.Append("Retry-After: ").Append(retryAfter).Append("\r\n");
         head.Append("\r\n");
-        output.Write(Encoding.ASCII.GetBytes(head.ToString()));
-        output.Write(body);
+        return [.. Encoding.ASCII.GetBytes(head.ToString()), .. body];
     }
 
     /// <summary>Answers a request head that never completed in time, then the connection closes.</summary>
-    public static void WriteTimeout(PipeWriter output) =>
-        output.Write("HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
+    public static byte[] Timeout => "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 }

@@ -11,8 +11,8 @@ namespace RetroIm.Relay.Transport;
 
 /// <summary>
 /// Every decision about a <c>/ws</c> request before the upgrade — connect rate per IP, Origin, upgrade shape, node
-/// state, token — in one place, so the HTTP endpoint (<see cref="RelayEndpoint"/>) and the connection middleware
-/// (<see cref="RelayUpgradeMiddleware"/>) refuse and accept exactly alike. It logs and counts refusals; the caller
+/// state, token — in one place, so the HTTP endpoint (<see cref="RelayEndpoint"/>) and the relay's own listener
+/// (<see cref="RelayListener"/>) refuse and accept exactly alike. It logs and counts refusals; the caller
 /// only renders the <see cref="HandshakeDecision"/>.
 /// </summary>
 internal sealed class RelayHandshake(

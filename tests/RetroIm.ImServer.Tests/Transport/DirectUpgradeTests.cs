@@ -5,8 +5,9 @@ using System.Text.Json;
 namespace RetroIm.ImServer.Tests.Transport;
 
 /// <summary>
-/// The ImServer host answers upgrades in a connection middleware (ImServer:DirectUpgrade, on by default): odd but
-/// valid handshakes still connect, malformed ones get the HTTP path's answers, and plain HTTP is untouched.
+/// The ImServer host accepts its connections itself and answers upgrades before HTTP (ImServer:DirectUpgrade, on by
+/// default): odd but valid handshakes still connect, malformed ones get the HTTP path's answers, and whatever is not
+/// an upgrade reaches Kestrel byte for byte.
 /// </summary>
 [TestFixture]
 public sealed class DirectUpgradeTests : ClusterTestBase
@@ -126,6 +127,39 @@ public sealed class DirectUpgradeTests : ClusterTestBase
         Assert.That(healthStatus, Is.EqualTo(200));
         Assert.That(status, Is.EqualTo(101), head);
         Assert.That(welcome.Payload, Does.Contain("\"welcome\""));
+    }
+
+    [Test]
+    public async Task Http_RequestArrivingInPieces_ReachesKestrelUntouched()
+    {
+        await using var raw = await RawUpgradeClient.ConnectAsync(NodeA.Port);
+
+        // "GE" could still be an upgrade: the listener looks again until the bytes tell, consuming none of them.
+        await raw.SendAsync("GE");
+        await Task.Yield();
+        await raw.SendAsync("T /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var (status, head, _) = await raw.ReadResponseAsync();
+
+        Assert.That(status, Is.EqualTo(200), head);
+        Assert.That(head, Does.Contain("application/json"), "the health report, from Kestrel");
+    }
+
+    [Test]
+    public async Task NotHttp_GetsKestrelsOwn400_AndTheNodeServesTheNextConnection()
+    {
+        await using (var garbage = await RawUpgradeClient.ConnectAsync(NodeA.Port))
+        {
+            await garbage.SendAsync("\u0016\u0003\u0001 this is no request\r\n\r\n");
+            var (status, head, _) = await garbage.ReadResponseAsync();
+            Assert.That(status, Is.EqualTo(400), head);
+        }
+        // One that connects and leaves without a byte, then a real client.
+        using (var silent = new System.Net.Sockets.TcpClient())
+        {
+            await silent.ConnectAsync(IPAddress.Loopback, NodeA.Port);
+        }
+        await using var client = await Cluster.ConnectToNodeAsync(NewId("after"), NodeA);
+        Assert.That(client.Welcome, Is.Not.Null, "the next client was welcomed");
     }
 
     private static string PathAndQuery(string wsUrl) => new Uri(wsUrl).PathAndQuery;

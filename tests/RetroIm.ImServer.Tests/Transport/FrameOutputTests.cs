@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using RetroIm.Relay.Transport;
@@ -112,26 +111,6 @@ public sealed class FrameOutputTests
             output.Exit();
             Assert.That(output.TryPing(), Is.False, "nothing is written after an abort");
         }
-    }
-
-    [Test]
-    public async Task WithoutASocket_FramesGoThroughThePipe()
-    {
-        var pipe = new Pipe();
-        var output = new FrameOutput(pipe.Writer);
-        Assert.That(output.TryEnter(), Is.True);
-        output.WriteText("hi"u8);
-        await output.FlushAsync(CancellationToken.None);
-        output.Exit();
-        Assert.That(output.TryPing(), Is.True);
-        pipe.Writer.Complete();
-
-        var read = await pipe.Reader.ReadAtLeastAsync(6).AsTask().WaitAsync(Bound);
-        Assert.That(read.Buffer.ToArray(), Is.EqualTo(new byte[] { 0x81, 2, (byte)'h', (byte)'i', 0x89, 0 }), "text frame, then PING");
-        pipe.Reader.AdvanceTo(read.Buffer.End);
-
-        Assert.That(output.Abort(), Is.True, "nothing held the writer");
-        Assert.That(output.TryPing(), Is.False);
     }
 
     private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync()

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
-using Microsoft.AspNetCore.Connections;
+using System.Net.Sockets;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
@@ -12,22 +12,24 @@ using RetroIm.Relay.Transport;
 namespace RetroIm.Relay.Connections;
 
 /// <summary>
-/// The WebSocket protocol itself for a socket the relay upgraded (<see cref="RelayUpgradeMiddleware"/>): frames are read
-/// from the transport pipe by <see cref="ClientFrameParser"/> and written through <see cref="FrameOutput"/>, so an idle
-/// connection is this object, its receive loop and Kestrel's own connection — no WebSocket, stream adapter or buffer.
+/// The WebSocket protocol itself for a socket the relay accepted and upgraded (<see cref="RelayListener"/>): frames are
+/// read from the socket into <see cref="RawInput"/> and parsed by <see cref="ClientFrameParser"/>, and written through
+/// <see cref="FrameOutput"/>, so an idle connection is this object, its receive loop and the socket — no WebSocket,
+/// pipe, stream or buffer.
 /// </summary>
 internal sealed partial class RelayConnection
 {
-    private readonly ConnectionContext? _transport;
+    private readonly Socket? _raw;
+    private RawInput _input;
     private int _clientCloseCode;
     private volatile bool _finished;
 
-    /// <summary>A connection whose WebSocket protocol the relay speaks itself over <paramref name="transport"/>'s pipes.</summary>
-    public RelayConnection(ConnectionContext transport, FrameOutput output, ConnectionRegistration registration, int maxFrameBytes,
+    /// <summary>A connection whose WebSocket protocol the relay speaks itself over <paramref name="socket"/>.</summary>
+    public RelayConnection(Socket socket, FrameOutput output, ConnectionRegistration registration, int maxFrameBytes,
         int sendQueueLimit, TimeProvider time, RelayMetrics metrics, Microsoft.Extensions.Logging.ILogger logger)
         : this(null, registration, maxFrameBytes, sendQueueLimit, time, metrics, logger, output)
     {
-        _transport = transport;
+        _raw = socket;
     }
 
     /// <summary>Ends the connection before it started (the backplane refused the registration): a close frame, then the end.</summary>
@@ -51,69 +53,81 @@ internal sealed partial class RelayConnection
         }
     }
 
-    /// <summary>Drops the TCP connection: a write stuck behind a peer that stopped reading fails, the read loop ends.</summary>
+    /// <summary>
+    /// Drops the TCP connection: a write stuck behind a peer that stopped reading fails, the waiting receive ends.
+    /// (Closing the socket is what wakes both; the socket's handle keeps the descriptor until calls in flight return.)
+    /// </summary>
     private void AbortTransport()
     {
         _output!.Abort();
-        _transport!.Transport.Input.CancelPendingRead();
-        _transport.Abort();
+        _raw!.Dispose();
     }
 
     /// <summary>
-    /// The receive loop over the pipe: handles text messages, answers PINGs, and ends once the close handshake is done
-    /// (either side may begin it), the peer breaks the protocol (the connection is failed: a close frame, then the end),
-    /// or the TCP connection ends.
+    /// The receive loop over the socket: handles text messages, answers PINGs, and ends once the close handshake is
+    /// done (either side may begin it), the peer breaks the protocol (the connection is failed: a close frame, then the
+    /// end), or the TCP connection ends. Between messages it waits with a zero-byte receive: no buffer while idle.
     /// </summary>
-    private async Task RunPipeAsync(CancellationToken cancellationToken)
+    private async Task RunRawAsync(CancellationToken cancellationToken)
     {
-        var input = _transport!.Transport.Input;
+        var socket = _raw!;
         var output = _output!;
         var parser = new ClientFrameParser();
+        var needMore = true;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(cancellationToken);
-                if (result.IsCanceled) return; // aborted
-                var buffer = result.Buffer;
-                // Any bytes prove the peer alive (keep-alive); only messages reset the idle clock (Step).
-                if (!buffer.IsEmpty) output.NoteInbound();
+                if (needMore)
+                {
+                    var received = _input.Receive(socket);
+                    if (received == RawReceive.WouldBlock)
+                    {
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                        continue;
+                    }
+                    if (received == RawReceive.Closed)
+                    {
+                        RelayLog.ConnectionFailed(_logger, ConnectionId, "the client closed the TCP connection without a close frame");
+                        return;
+                    }
+                    // Any bytes prove the peer alive (keep-alive); only messages reset the idle clock (Step).
+                    output.NoteInbound();
+                }
+                var buffer = _input.Buffered;
+                var before = buffer.Length;
                 var step = Step(ref parser, ref buffer, out var pong);
-                // Examined to the end only when nothing complete is left: otherwise the next read must not wait.
-                if (step == PipeStep.Read) input.AdvanceTo(buffer.Start, buffer.End);
-                else input.AdvanceTo(buffer.Start);
+                _input.Consume(before - buffer.Length);
+                // What is left after a Read step is an incomplete frame: only more bytes can finish it.
+                needMore = step == RawStep.Read;
                 switch (step)
                 {
-                    case PipeStep.Pong:
+                    case RawStep.Pong:
                         await output.WriteLockedAsync(pong!, cancellationToken);
                         continue;
-                    case PipeStep.Command:
+                    case RawStep.Command:
                         await RunPendingCommandAsync(cancellationToken);
                         continue;
-                    case PipeStep.End:
+                    case RawStep.End:
                         return;
-                }
-                if (result.IsCompleted)
-                {
-                    RelayLog.ConnectionFailed(_logger, ConnectionId, "the client closed the TCP connection without a close frame");
-                    return;
                 }
             }
         }
-        catch (Exception e) when (IsSocketFailure(e) || e is ConnectionAbortedException or ConnectionResetException)
+        catch (Exception e) when (IsSocketFailure(e) || e is SocketException)
         {
             RelayLog.ConnectionFailed(_logger, ConnectionId, e.Message);
         }
         finally
         {
             parser.ReleaseMessage();
+            _input.Release();
             Close(_clientCloseCode is 0 ? (int)WebSocketCloseStatus.NormalClosure : _clientCloseCode, "");
             if (ClosingTask() is { } closing) await closing;
             _finished = true;
         }
     }
 
-    private enum PipeStep
+    private enum RawStep
     {
         /// <summary>Everything complete in the buffer was handled: read on.</summary>
         Read,
@@ -129,10 +143,10 @@ internal sealed partial class RelayConnection
     }
 
     /// <summary>
-    /// Handles what the buffer holds, up to the first thing that needs waiting for; for <see cref="PipeStep.Pong"/>,
+    /// Handles what the buffer holds, up to the first thing that needs waiting for; for <see cref="RawStep.Pong"/>,
     /// <paramref name="pong"/> is the frame to answer with. (Control payloads go to the stack: no buffer per connection.)
     /// </summary>
-    private PipeStep Step(ref ClientFrameParser parser, ref ReadOnlySequence<byte> buffer, out byte[]? pong)
+    private RawStep Step(ref ClientFrameParser parser, ref ReadOnlySequence<byte> buffer, out byte[]? pong)
     {
         pong = null;
         Span<byte> control = stackalloc byte[ClientFrameParser.MaxControlPayload];
@@ -142,13 +156,13 @@ internal sealed partial class RelayConnection
             switch (found)
             {
                 case ClientFrameEvent.NeedMore:
-                    return PipeStep.Read;
+                    return RawStep.Read;
                 case ClientFrameEvent.Pong:
                     continue;
                 case ClientFrameEvent.Ping:
                     if (CloseStatus != 0) continue;
                     pong = ControlFrame(0x8A, control[..controlLength]); // FIN + pong
-                    return PipeStep.Pong;
+                    return RawStep.Pong;
                 case ClientFrameEvent.Text:
                     // A message, not a PONG to the keep-alive's PING, is what keeps a connection from being idle.
                     Volatile.Write(ref _lastReceiveTimestamp, _time.GetTimestamp());
@@ -162,26 +176,26 @@ internal sealed partial class RelayConnection
                     // Rate-limited once the type is known: acks and pings have a budget of their own (RelayConnection.Limits).
                     var handled = Handle(parser.Message);
                     parser.ReleaseMessage();
-                    if (handled && _pendingCommand is not null) return PipeStep.Command;
+                    if (handled && _pendingCommand is not null) return RawStep.Command;
                     continue;
                 case ClientFrameEvent.Close:
                     _clientCloseCode = ReadCloseCode(control[..controlLength], out var invalid);
                     if (invalid is not null) Close((int)WebSocketCloseStatus.ProtocolError, invalid);
-                    return PipeStep.End;
+                    return RawStep.End;
                 case ClientFrameEvent.Binary:
                     Close(ImCloseCodes.PolicyViolation, "binary frames are not supported: send JSON text");
-                    return PipeStep.End;
+                    return RawStep.End;
                 case ClientFrameEvent.TooBig:
                     if (Close(ImCloseCodes.MessageTooBig, $"frame larger than {_maxFrameBytes} bytes")) _metrics.LimitExceeded("frame_size");
-                    return PipeStep.End;
+                    return RawStep.End;
                 case ClientFrameEvent.InvalidUtf8:
                     parser.ReleaseMessage();
                     Close((int)WebSocketCloseStatus.InvalidPayloadData, "text frames must be valid UTF-8");
-                    return PipeStep.End;
+                    return RawStep.End;
                 default:
                     RelayLog.BadClientFrame(_logger, ConnectionId, parser.Error);
                     Close((int)WebSocketCloseStatus.ProtocolError, parser.Error ?? "protocol error");
-                    return PipeStep.End;
+                    return RawStep.End;
             }
         }
     }
@@ -228,7 +242,7 @@ internal sealed partial class RelayConnection
         return frame;
     }
 
-    /// <summary>Sends this side's close frame over the pipe path (once; failures just end the connection).</summary>
+    /// <summary>Sends this side's close frame on the bare socket (once; failures just end the connection).</summary>
     private async Task SendPipeCloseFrameAsync()
     {
         try
