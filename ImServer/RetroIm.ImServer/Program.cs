@@ -27,6 +27,8 @@ builder.Services.AddImRelay(builder.Configuration.GetSection(ImRelayOptions.Sect
 // The relay accepts the node's TCP connections itself: upgrades to /ws run on the bare socket (no Kestrel connection or
 // HTTP request kept alive under an idle one); /health, /metrics and everything else are handed to Kestrel. Not on a
 // node that terminates TLS itself: there every byte must go through Kestrel's TLS, so upgrades take the HTTP endpoint.
+// The slim builder leaves HTTPS out: without this an https:// address (README "wss:// with Kestrel") fails at start.
+builder.WebHost.UseKestrelHttpsConfiguration();
 var listensWithTls = ListensWithTls(builder.Configuration);
 if (builder.Configuration.GetValue(ImRelayOptions.SectionName + ":" + nameof(ImRelayOptions.DirectUpgrade), true) && !listensWithTls)
 {

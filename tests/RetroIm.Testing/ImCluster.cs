@@ -78,9 +78,10 @@ public sealed class ImCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more node and waits until the cluster lists it.</summary>
-    public async Task<ImServerProcess> StartNodeAsync(IEnumerable<string>? extraArgs = null)
+    /// <param name="tlsCertificate">A PFX file (no password) for a node that terminates TLS itself (wss).</param>
+    public async Task<ImServerProcess> StartNodeAsync(IEnumerable<string>? extraArgs = null, string? tlsCertificate = null)
     {
-        var node = await ImServerProcess.StartAsync(Redis.Port, _nodeArgs.Concat(extraArgs ?? [])).ConfigureAwait(false);
+        var node = await ImServerProcess.StartAsync(Redis.Port, _nodeArgs.Concat(extraArgs ?? []), tlsCertificate: tlsCertificate).ConfigureAwait(false);
         lock (_nodes) _nodes.Add(node);
         await WaitUntilListedAsync(node, listed: true, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
         return node;

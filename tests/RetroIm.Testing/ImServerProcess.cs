@@ -15,24 +15,30 @@ public sealed class ImServerProcess : IAsyncDisposable
     /// <inheritdoc cref="HeartbeatInterval"/>
     public static readonly TimeSpan NodeTtl = TimeSpan.FromSeconds(3);
 
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Test nodes with TLS use a self-signed certificate: /health is asked without checking it.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
+    }) { Timeout = TimeSpan.FromSeconds(5) };
     private readonly ChildProcess _process;
+    private readonly bool _tls;
 
-    private ImServerProcess(ChildProcess process, int port)
+    private ImServerProcess(ChildProcess process, int port, bool tls)
     {
         _process = process;
         Port = port;
+        _tls = tls;
     }
 
     public int Port { get; }
 
     /// <summary>The public URL the node advertises (<c>ImServer:Server</c>).</summary>
-    public string Url => $"ws://127.0.0.1:{Port}";
+    public string Url => $"{(_tls ? "wss" : "ws")}://127.0.0.1:{Port}";
 
     /// <summary>The node id: by default the host:port of <see cref="Url"/>.</summary>
     public string NodeId => $"127.0.0.1:{Port}";
 
-    public Uri HttpBase => new($"http://127.0.0.1:{Port}");
+    public Uri HttpBase => new($"{(_tls ? "https" : "http")}://127.0.0.1:{Port}");
 
     public int ProcessId => _process.Id;
 
@@ -43,27 +49,31 @@ public sealed class ImServerProcess : IAsyncDisposable
     /// <summary>Starts a node and waits (bounded) for <c>/health</c> to answer 200.</summary>
     /// <param name="redisPort">The cluster's Redis on 127.0.0.1.</param>
     /// <param name="extraArgs">More command-line configuration, e.g. <c>--ImServer:SendQueueLimit=8</c>.</param>
-    public static async Task<ImServerProcess> StartAsync(int redisPort, IEnumerable<string>? extraArgs = null, TimeSpan? startTimeout = null, CancellationToken cancellationToken = default)
+    /// <param name="tlsCertificate">A PFX file (no password): the node then listens with TLS in Kestrel (https, wss).</param>
+    public static async Task<ImServerProcess> StartAsync(int redisPort, IEnumerable<string>? extraArgs = null, TimeSpan? startTimeout = null,
+        CancellationToken cancellationToken = default, string? tlsCertificate = null)
     {
         var extra = extraArgs?.ToArray() ?? [];
+        var tls = tlsCertificate is not null;
         for (var attempt = 1; ; attempt++)
         {
             var port = TestPorts.GetFreePort();
             var args = new List<string>
             {
-                "--urls", $"http://127.0.0.1:{port}",
-                $"--ImServer:Server=ws://127.0.0.1:{port}",
+                "--urls", $"{(tls ? "https" : "http")}://127.0.0.1:{port}",
+                $"--ImServer:Server={(tls ? "wss" : "ws")}://127.0.0.1:{port}",
                 $"--ImServer:Redis=127.0.0.1:{redisPort}",
                 $"--ImServer:HeartbeatInterval={HeartbeatInterval:c}",
                 $"--ImServer:NodeTtl={NodeTtl:c}",
             };
+            if (tls) args.Add($"--Kestrel:Certificates:Default:Path={tlsCertificate}");
             args.AddRange(extra);
             var process = ChildProcess.StartDotnet(BuiltProgram.ImServerDll, args, new Dictionary<string, string>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["DOTNET_gcServer"] = "0",
             });
-            var node = new ImServerProcess(process, port);
+            var node = new ImServerProcess(process, port, tls);
             try
             {
                 await node.WaitHealthyAsync(startTimeout ?? TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
