@@ -36,7 +36,9 @@ internal sealed class ConnectionRunner(
 
     /// <summary>
     /// Runs a socket the relay accepted and upgraded itself (<see cref="Transport.RelayListener"/>): it speaks the
-    /// WebSocket protocol on the bare socket. Nothing cancels it from outside: it ends when the socket does.
+    /// WebSocket protocol on the bare socket, and closes the socket when done, so the caller need not wait (nothing
+    /// per connection waits for it but the connection's own loop). Nothing cancels it from outside: it ends when the
+    /// socket does. The task never fails.
     /// </summary>
     /// <param name="output">The socket's writer, which already wrote the 101.</param>
     public Task RunAsync(System.Net.Sockets.Socket socket, Transport.FrameOutput output, ConnectTicket ticket, string? recover)
@@ -55,17 +57,17 @@ internal sealed class ConnectionRunner(
     {
         var nodeId = connection.Registration.NodeId;
         var settings = options.Value;
-        connection.Rights = ClientRightSet.From(ticket.Rights);
-        connection.Commands = commands;
-        connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
-        connection.LimitControlFrameRate(settings.ControlFramesPerSecond, settings.ControlFrameBurst);
-        // Before registration, so no live message can overtake the welcome positions or the replay.
-        var positions = recovery.Prepare(connection, recover, settings.SendQueueLimit, out var refused);
-        if (refused is not null) connection.TrySend(new OutFrame(refused));
         tracker.Enter();
         metrics.Connected();
         try
         {
+            connection.Rights = ClientRightSet.From(ticket.Rights);
+            connection.Commands = commands;
+            connection.LimitFrameRate(settings.FramesPerSecond, settings.FrameBurst);
+            connection.LimitControlFrameRate(settings.ControlFramesPerSecond, settings.ControlFrameBurst);
+            // Before registration, so no live message can overtake the welcome positions or the replay.
+            var positions = recovery.Prepare(connection, recover, settings.SendQueueLimit, out var refused);
+            if (refused is not null) connection.TrySend(new OutFrame(refused));
             IReadOnlyList<string> chans;
             try
             {
@@ -87,12 +89,23 @@ internal sealed class ConnectionRunner(
             recovery.RunInBackground(connection, positions, cancellationToken);
             await connection.RunAsync(cancellationToken);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The HTTP request ended (the client went away) before the welcome went out.
+        }
+        catch (Exception e)
+        {
+            // The backplane failing while the welcome is read, say: the client reconnects and recovers what it missed.
+            RelayLog.RunFailed(logger, connection.ConnectionId, connection.ClientId, e);
+            connection.Abort();
+        }
         finally
         {
             await presence.UnregisterAsync(connection);
             metrics.Disconnected();
             RelayLog.Disconnected(logger, connection.ConnectionId, connection.ClientId, connection.CloseStatus);
             tracker.Exit();
+            connection.ReleaseTransport();
         }
     }
 

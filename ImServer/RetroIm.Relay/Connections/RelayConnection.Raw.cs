@@ -53,6 +53,21 @@ internal sealed partial class RelayConnection
         }
     }
 
+    /// <summary>Closes the socket the relay accepted itself, once the connection is over (nothing to do for a WebSocket).</summary>
+    public void ReleaseTransport()
+    {
+        if (_raw is not { } socket) return;
+        try
+        {
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already reset or closed.
+        }
+        socket.Dispose();
+    }
+
     /// <summary>
     /// Drops the TCP connection: a write stuck behind a peer that stopped reading fails, the waiting receive ends.
     /// (Closing the socket is what wakes both; the socket's handle keeps the descriptor until calls in flight return.)

@@ -47,6 +47,9 @@ internal static partial class RelayLog
     [LoggerMessage(15, LogLevel.Warning, "Removing connection {ConnectionId} from presence failed")]
     public static partial void PresenceFailed(ILogger logger, string connectionId, Exception error);
 
+    [LoggerMessage(44, LogLevel.Warning, "Connection {ConnectionId} of client {ClientId} failed; dropped it")]
+    public static partial void RunFailed(ILogger logger, string connectionId, string clientId, Exception error);
+
     [LoggerMessage(16, LogLevel.Debug, "Connection {ConnectionId} failed: {Error}")]
     public static partial void ConnectionFailed(ILogger logger, string connectionId, string error);
 

@@ -21,8 +21,10 @@ namespace RetroIm.Relay.Transport;
 /// A connection is classified from its first bytes, looked at with <c>MSG_PEEK</c> so nothing is consumed until it is
 /// known to be ours: anything that is not <c>GET /ws?… HTTP/1.1</c> with <c>Upgrade: websocket</c> (other paths,
 /// HTTP/2, TLS, malformed or oversized heads) reaches Kestrel byte for byte. A peek cannot wait for more bytes than the
-/// socket holds, so a head that arrives in pieces is looked at again after a short pause (1 ms, doubling up to 50 ms)
-/// until it completes or the request-head timeout passes (then 408). Clients send a head in one piece, so this is rare.
+/// socket holds, so a head that arrives in pieces is looked at again after a pause (1 ms, doubling up to 0.5 s: a
+/// segment still on its way is seen within about its round trip, and a client trickling bytes on purpose costs a few
+/// wake-ups a second, not a busy loop) until it completes or the request-head timeout passes (then 408). Clients send
+/// a head in one piece, so this is rare.
 /// </para>
 /// <para>
 /// Kestrel calls <see cref="AcceptAsync"/> for the connections it serves; the relay's own connections are registered
@@ -34,7 +36,7 @@ internal sealed class RelayListener : IConnectionListener
     /// <summary>A request head longer than this goes to HTTP, which applies Kestrel's own limits to it.</summary>
     public const int MaxHeadBytes = 8192;
 
-    private const int MaxPeekPauseMs = 50;
+    private const int MaxPeekPauseMs = 500;
 
     private readonly Socket _listenSocket;
     private readonly SocketConnectionContextFactory _http;
@@ -128,8 +130,9 @@ internal sealed class RelayListener : IConnectionListener
     }
 
     /// <summary>
-    /// Classifies one accepted connection, then upgrades and runs it or hands it to Kestrel. This method waits for the
-    /// connection's whole life: it keeps as few locals as it can, as every idle connection holds its state.
+    /// Classifies one accepted connection, then upgrades it and starts its run, or hands it to Kestrel. It does not
+    /// wait for the run (which closes the socket itself): a method waiting here would be an object every idle
+    /// connection keeps.
     /// </summary>
     private async Task ServeAsync(Socket socket)
     {
@@ -152,9 +155,8 @@ internal sealed class RelayListener : IConnectionListener
             }
             var frames = new FrameOutput(socket);
             await frames.WriteLockedAsync(HandshakeResponses.SwitchingProtocols(head.Key), CancellationToken.None);
-            var recover = head.Recover;
-            head = null;
-            await _runner.RunAsync(socket, frames, ticket, recover);
+            _ = _runner.RunAsync(socket, frames, ticket, head.Recover);
+            keep = true; // the run closes it
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
