@@ -16,10 +16,12 @@ internal static partial class RedisScripts
         redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
         local draining = ARGV[4] == '1'
         local change = false
-        if added == 1 or not old then
+        -- Whatever was stored (even not JSON), the heartbeat itself must never fail: unreadable counts as new.
+        local readable, before = false, nil
+        if old then readable, before = pcall(cjson.decode, old) end
+        if added == 1 or not readable or type(before) ~= 'table' then
           change = 'joined'
         else
-          local before = cjson.decode(old)
           if (before.draining == true) ~= draining then
             change = draining and 'draining' or 'joined'
           elseif before.url ~= ARGV[5] or before.startedAtMs ~= tonumber(ARGV[6]) then
