@@ -47,6 +47,7 @@ public sealed partial class ImClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.TokenTtl, TimeSpan.Zero, "options.TokenTtl");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.ReceiptTimeout, TimeSpan.Zero, "options.ReceiptTimeout");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.RedisWaitTimeout, TimeSpan.Zero, "options.RedisWaitTimeout");
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.NodeListMaxAge, TimeSpan.Zero, "options.NodeListMaxAge");
         ArgumentNullException.ThrowIfNull(_options.JsonSerializerOptions, "options.JsonSerializerOptions");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -74,7 +75,7 @@ public sealed partial class ImClient : IAsyncDisposable
     private async Task<string> IssueConnectUrlAsync(string clientId, string? clientMetaData, IReadOnlyList<string>? rights, CancellationToken cancellationToken)
     {
         ValidateClientId(clientId);
-        var nodes = SkipDraining(FilterServers(await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false)));
+        var nodes = SkipDraining(FilterServers(await GetRoutingNodesAsync(cancellationToken).ConfigureAwait(false)));
         var node = NodeRouter.Pick(clientId, nodes, static n => n.Id);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(TokenBytes));
         var ticket = new ConnectTicket(clientId, clientMetaData, node.Id, _time.GetUtcNow().ToUnixTimeMilliseconds(), rights);
@@ -94,10 +95,17 @@ public sealed partial class ImClient : IAsyncDisposable
 
     /// <summary>
     /// The live relay nodes (ordered by id) with their URLs, connection counts and live figures
-    /// (<see cref="NodeInfo.Stats"/>) at their last heartbeat.
+    /// (<see cref="NodeInfo.Stats"/>) at their last heartbeat. Always read from the backplane, never from the cache
+    /// connect URLs route with (<see cref="ImHelperOptions.NodeListMaxAge"/>); the fresh list also refreshes that cache.
     /// </summary>
-    public Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
-        => WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true);
+    public async Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var version = Interlocked.Read(ref _nodesVersion);
+        var started = _time.GetTimestamp();
+        var nodes = await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
+        OfferNodeList(nodes, version, started);
+        return nodes;
+    }
 
     /// <summary>Stops delivering events and receipts to this instance. The backplane is not disposed (it is shared).</summary>
     public async ValueTask DisposeAsync()
@@ -107,6 +115,7 @@ public sealed partial class ImClient : IAsyncDisposable
         await StopReceiptsAsync().ConfigureAwait(false);
         await StopEventsAsync().ConfigureAwait(false);
         await StopClientEventsAsync().ConfigureAwait(false);
+        await StopNodeChangesAsync().ConfigureAwait(false);
     }
 
     private IReadOnlyList<NodeInfo> FilterServers(IReadOnlyList<NodeInfo> live)

@@ -25,6 +25,9 @@ internal static partial class ImClientLog
     [LoggerMessage(7, LogLevel.Debug, "Unsubscribing {Topic} while disposing failed")]
     public static partial void UnsubscribeFailed(ILogger logger, string topic, Exception exception);
 
+    [LoggerMessage(8, LogLevel.Warning, "Subscribing to node changes failed; connect URLs read the node list every time until the backplane resubscribes")]
+    public static partial void NodeChangesSubscribeFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(40, LogLevel.Warning, "A handler of client event {EventName} ({EventId}) threw; the event stays unacknowledged and is delivered again after ImHelper:EventsClaimAfter")]
     public static partial void ClientEventHandlerFailed(ILogger logger, string eventName, string eventId, Exception exception);
 

@@ -48,6 +48,18 @@ public sealed class ImHelperOptions
     public TimeSpan RedisWaitTimeout { get; set; } = TimeSpan.Zero;
 
     /// <summary>
+    /// How long connect URLs (<see cref="ImClient.PrevConnectServerAsync(string, string?, CancellationToken)"/>) may
+    /// route with a cached list of the live nodes, so a URL normally costs one Redis round trip (the ticket) instead of
+    /// two. Default 1 s; zero: no cache, every URL reads the node list. Nodes announce joining, draining and leaving
+    /// on <c>im:nodechanges</c> (README "Redis keys"), and every announcement drops the cache at once, so this is only
+    /// the bound for what is never announced: a node that crashed (gone from the list once its ImServer:NodeTtl ran
+    /// out, and at once when another node reaps it), a node older than the announcements (rolling upgrades), or an
+    /// announcement lost while the subscription reconnects. The cache is trusted only while the announcements are
+    /// subscribed; concurrent URLs that find it stale share one read.
+    /// </summary>
+    public TimeSpan NodeListMaxAge { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// With <c>receipt: true</c>, how long a send waits, after the nodes reported the writes, for the written receivers
     /// to acknowledge (<see cref="SendReceipt.Acked"/>). Default zero: acknowledgements that arrived by then are
     /// reported, none is waited for (clients that never acknowledge would otherwise delay every receipt).

@@ -12,4 +12,5 @@ namespace RetroIm.Im;
 [JsonSerializable(typeof(PresenceEvent))]
 [JsonSerializable(typeof(ConnectTicket))]
 [JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(NodeChange))]
 internal sealed partial class ImJsonContext : JsonSerializerContext;

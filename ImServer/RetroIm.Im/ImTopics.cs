@@ -18,6 +18,14 @@ public static class ImTopics
     /// <summary>Online/offline <see cref="PresenceEvent"/>s for the business.</summary>
     public const string Events = "im:events";
 
+    /// <summary>
+    /// A node joined, began draining, or left (deregistered or reaped): <c>{"type":"joined"|"draining"|"left","node":id,"ts":ms}</c>,
+    /// published by the backplane atomically with the change. <see cref="ImClient"/> drops its cached node list on
+    /// each; a plain heartbeat publishes nothing. Nodes older than this topic publish nothing, which the cache's
+    /// <see cref="ImHelperOptions.NodeListMaxAge"/> covers.
+    /// </summary>
+    public const string NodeChanges = "im:nodechanges";
+
     /// <summary>Where nodes report which receivers of a message they wrote to, for one <see cref="ImClient"/> instance.</summary>
     public static string Receipts(string helperId) => "im:receipts:" + helperId;
 }

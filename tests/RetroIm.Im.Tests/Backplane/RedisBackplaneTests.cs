@@ -73,6 +73,20 @@ public sealed class RedisBackplaneTests : BackplaneConformanceTests
     }
 
     [Test]
+    public async Task HeartbeatNode_StoredInfoNotJson_BeatsAndPublishesJoined()
+    {
+        var prefix = _prefixes[Backplane];
+        await Backplane.HeartbeatNodeAsync(new NodeInfo("n1", "ws://n1", 0, 0), TimeSpan.FromMinutes(1));
+        await _raw.ExecuteAsync("SET", prefix + "im:nodeinfo:n1", "not json");
+        var changes = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeChanges);
+
+        Assert.That(await Backplane.HeartbeatNodeAsync(new NodeInfo("n1", "ws://n1", 0, 0), TimeSpan.FromMinutes(1)), Is.False);
+
+        Assert.That(await changes.ReadUntilMarkerAsync(Backplane, ImTopics.NodeChanges), Has.Count.EqualTo(1).And.All.Contains("\"joined\""));
+        Assert.That((await Backplane.GetNodesAsync()).Select(n => n.Id), Is.EqualTo(new[] { "n1" }));
+    }
+
+    [Test]
     public async Task Subscribe_Topic_SubscribesThePrefixedChannel()
     {
         var prefix = _prefixes[Backplane];

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace RetroIm.Im.Backplane;
 
 public sealed partial class InMemoryBackplane
@@ -12,10 +14,18 @@ public sealed partial class InMemoryBackplane
         bool added;
         lock (_gate)
         {
+            var now = NowMs();
             // An expired node that is not reaped yet counts as registered, as in the Redis ZSET.
-            added = !_nodes.ContainsKey(node.Id);
-            _nodes[node.Id] = (node, NowMs() + ttlMs);
+            added = !_nodes.TryGetValue(node.Id, out var old);
+            _nodes[node.Id] = (node, now + ttlMs);
+            // As the Redis script: an expired entry stands for the node info whose TTL ran out.
+            var change = added || old.ExpiresAtMs <= now ? NodeChange.Joined
+                : old.Info.Draining != node.Draining ? (node.Draining ? NodeChange.Draining : NodeChange.Joined)
+                : old.Info.Url != node.Url || old.Info.StartedAtMs != node.StartedAtMs ? NodeChange.Joined
+                : null;
+            if (change is not null) EnqueueNodeChange(change, node.Id, now);
         }
+        Dispatch();
         return added ? True : False;
     }
 
@@ -25,8 +35,11 @@ public sealed partial class InMemoryBackplane
         ThrowIfDisposed();
         lock (_gate)
         {
-            _nodes.Remove(nodeId);
-            RemoveNodeConnectionsLocked(nodeId, NowMs());
+            var now = NowMs();
+            var removed = _nodes.Remove(nodeId);
+            RemoveNodeConnectionsLocked(nodeId, now);
+            // After the offline events, as the Redis script publishes them.
+            if (removed) EnqueueNodeChange(NodeChange.Left, nodeId, now);
         }
         Dispatch();
         return Task.CompletedTask;
@@ -49,6 +62,7 @@ public sealed partial class InMemoryBackplane
             {
                 _nodes.Remove(id);
                 RemoveNodeConnectionsLocked(id, now);
+                EnqueueNodeChange(NodeChange.Left, id, now);
             }
         }
         Dispatch();
@@ -70,6 +84,9 @@ public sealed partial class InMemoryBackplane
         live.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         return Task.FromResult<IReadOnlyList<NodeInfo>>(live);
     }
+
+    private void EnqueueNodeChange(string type, string nodeId, long nowMs) =>
+        _outbox.Enqueue((ImTopics.NodeChanges, JsonSerializer.SerializeToUtf8Bytes(new NodeChange(type, nodeId, nowMs), ImJsonContext.Default.NodeChange)));
 
     private static readonly Task<bool> True = Task.FromResult(true);
     private static readonly Task<bool> False = Task.FromResult(false);

@@ -8,7 +8,11 @@ public sealed partial class RedisBackplane
     {
         ArgumentNullException.ThrowIfNull(node);
         var json = JsonSerializer.SerializeToUtf8Bytes(node, ImJsonContext.Default.NodeInfo);
-        var reply = await _client.EvalAsync(RedisScripts.HeartbeatNode, [_keys.Nodes, _keys.NodeInfo(node.Id)], [node.Id, TtlMs(ttl), json], cancellationToken).ConfigureAwait(false);
+        var reply = await _client.EvalAsync(
+            RedisScripts.HeartbeatNode,
+            [_keys.Nodes, _keys.NodeInfo(node.Id)],
+            [node.Id, TtlMs(ttl), json, node.Draining ? "1" : "0", node.Url, node.StartedAtMs, _keys.NodeChanges],
+            cancellationToken).ConfigureAwait(false);
         return reply.AsInt64() == 1;
     }
 
@@ -51,7 +55,7 @@ public sealed partial class RedisBackplane
         var reply = await _client.EvalAsync(
             RedisScripts.RemoveNode,
             [_keys.Nodes, _keys.NodeInfo(nodeId), _keys.NodeClients(nodeId), _keys.Online],
-            [nodeId, reap ? "1" : "0", _keys.ClientPrefix, _keys.MetaPrefix, _keys.Events],
+            [nodeId, reap ? "1" : "0", _keys.ClientPrefix, _keys.MetaPrefix, _keys.Events, _keys.NodeChanges],
             cancellationToken).ConfigureAwait(false);
         return reply.AsInt64() == 1;
     }

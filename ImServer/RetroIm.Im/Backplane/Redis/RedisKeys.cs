@@ -20,7 +20,7 @@ namespace RetroIm.Im.Backplane;
 /// </code>
 /// A stream is <c>c:{clientId}</c> or <c>ch:{chan}</c> (<see cref="ImStreams"/>).
 /// Pub/sub channels are P + an <see cref="ImTopics"/> name: <c>im:node:{nodeId}</c>, <c>im:chan:{chan}</c>,
-/// <c>im:all</c>, <c>im:events</c>, <c>im:receipts:{helperId}</c>. Key names never start with <c>im:node:</c> or
+/// <c>im:all</c>, <c>im:events</c>, <c>im:nodechanges</c>, <c>im:receipts:{helperId}</c>. Key names never start with <c>im:node:</c> or
 /// <c>im:chan:</c>, so no key can share its name with a channel, whatever the ids contain.
 /// Only channel membership outlives presence: with every node gone, nothing but <c>im:chans</c>,
 /// <c>im:chanmembers:*</c> and <c>im:clientchans:*</c> (and unexpired tickets and message streams, which expire) remains.
@@ -42,6 +42,7 @@ internal sealed class RedisKeys
         SeqPrefix = prefix + "im:seq:";
         HistPrefix = prefix + "im:hist:";
         Events = Topic(ImTopics.Events);
+        NodeChanges = Topic(ImTopics.NodeChanges);
         NodeTopicPrefix = Topic(ImTopics.Node(""));
     }
 
@@ -71,6 +72,9 @@ internal sealed class RedisKeys
 
     /// <summary>The prefixed <see cref="ImTopics.Events"/> channel.</summary>
     public string Events { get; }
+
+    /// <summary>The prefixed <see cref="ImTopics.NodeChanges"/> channel.</summary>
+    public string NodeChanges { get; }
 
     /// <summary>The prefixed <see cref="ImTopics.Node"/> channel without the node id.</summary>
     public string NodeTopicPrefix { get; }

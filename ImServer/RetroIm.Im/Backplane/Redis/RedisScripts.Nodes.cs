@@ -4,10 +4,31 @@ namespace RetroIm.Im.Backplane;
 
 internal static partial class RedisScripts
 {
-    /// <summary>KEYS: nodes, nodeinfo. ARGV: nodeId, ttl ms, NodeInfo JSON. Returns 1 when the node was not registered.</summary>
+    /// <summary>
+    /// KEYS: nodes, nodeinfo. ARGV: nodeId, ttl ms, NodeInfo JSON, "1" when draining, url, startedAtMs, node-changes
+    /// channel. Returns 1 when the node was not registered. Publishes a <c>NodeChange</c> when what routing reads
+    /// changed: the node is new (or its info had expired, or it restarted under the same id) — "joined" — or it began
+    /// draining — "draining". A plain heartbeat publishes nothing.
+    /// </summary>
     public static readonly LuaScript HeartbeatNode = ClockScript("""
         local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+        local old = redis.call('GET', KEYS[2])
         redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+        local draining = ARGV[4] == '1'
+        local change = false
+        -- Whatever was stored (even not JSON), the heartbeat itself must never fail: unreadable counts as new.
+        local readable, before = false, nil
+        if old then readable, before = pcall(cjson.decode, old) end
+        if added == 1 or not readable or type(before) ~= 'table' then
+          change = 'joined'
+        else
+          if (before.draining == true) ~= draining then
+            change = draining and 'draining' or 'joined'
+          elseif before.url ~= ARGV[5] or before.startedAtMs ~= tonumber(ARGV[6]) then
+            change = 'joined'
+          end
+        end
+        if change then redis.call('PUBLISH', ARGV[7], nodeChange(change, ARGV[1])) end
         return added
         """);
 
@@ -26,8 +47,9 @@ internal static partial class RedisScripts
 
     /// <summary>
     /// KEYS: nodes, nodeinfo, nodeclients, online. ARGV: nodeId, "1" to reap (only when still expired), client key
-    /// prefix, meta key prefix, events channel. Drops the node and its connections; publishes offline for clients left
-    /// with none. Returns 1 when this call removed the node. Concurrent reapers cannot both fire: the first empties
+    /// prefix, meta key prefix, events channel, node-changes channel. Drops the node and its connections; publishes
+    /// offline for clients left with none, and a "left" <c>NodeChange</c> when the node was listed. Returns 1 when this
+    /// call removed the node. Concurrent reapers cannot both fire: the first empties
     /// nodeclients, and the second finds the node gone from the ZSET.
     /// </summary>
     public static readonly LuaScript RemoveNode = ClockScript("""
@@ -51,6 +73,7 @@ internal static partial class RedisScripts
           end
         end
         redis.call('DEL', KEYS[3])
+        if removed == 1 then redis.call('PUBLISH', ARGV[6], nodeChange('left', node)) end
         return removed
         """);
 }

@@ -10,7 +10,7 @@ namespace RetroIm.Im.Backplane;
 /// </summary>
 internal static partial class RedisScripts
 {
-    /// <summary>Defines <c>now</c> (Redis unix milliseconds) and <c>presence(type, clientId, node, metadata)</c>.</summary>
+    /// <summary>Defines <c>now</c> (Redis unix milliseconds), <c>presence(type, clientId, node, metadata)</c> and <c>nodeChange(type, node)</c>.</summary>
     private const string Prelude = """
         local time = redis.call('TIME')
         local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -18,11 +18,15 @@ internal static partial class RedisScripts
         local function presence(kind, client, node, metadata)
           return cjson.encode({type = kind, clientId = client, node = node, metadata = metadata or cjson.null, ts = now})
         end
+        -- The JSON of a node change on im:nodechanges (README "Redis keys").
+        local function nodeChange(kind, node)
+          return cjson.encode({type = kind, node = node, ts = now})
+        end
 
         """;
 
     private static LuaScript Script(string body) => new(body);
 
-    /// <summary>A script that uses <c>now</c> or <c>presence</c>.</summary>
+    /// <summary>A script that uses <c>now</c>, <c>presence</c> or <c>nodeChange</c>.</summary>
     private static LuaScript ClockScript(string body) => new(Prelude + body);
 }
