@@ -204,7 +204,9 @@ internal sealed class RelayListener : IConnectionListener
                 }
                 if (kind == HeadKind.NotOurs)
                 {
-                    _forHttp.Writer.TryWrite(_http.Create(socket));
+                    var forKestrel = _http.Create(socket);
+                    // Unbound meanwhile: Kestrel takes no more connections, so this one ends here.
+                    if (!_forHttp.Writer.TryWrite(forKestrel)) await forKestrel.DisposeAsync();
                     return null;
                 }
                 await Task.Delay(pause, timeout.Token);

@@ -13,52 +13,25 @@ namespace RetroIm.Im.Tests.Backplane;
 /// is deterministic without sleeps.
 /// </summary>
 [TestFixture]
-public sealed class RedisDirectSendTests
+public sealed class RedisDirectSendTests : RedisBackplaneFixture
 {
     private static readonly TimeSpan Timeout = BackplaneConformanceTests.Timeout;
     private static readonly StreamRetention Keep = new(1000, TimeSpan.FromMinutes(1));
-    private RedisServer _server = null!;
-    private RedisClient _raw = null!;
-    private RedisBackplane _backplane = null!;
-    private string _prefix = null!;
     private bool _paused;
 
-    [OneTimeSetUp]
-    public async Task StartRedisAsync()
-    {
-        _server = await RedisServer.StartAsync();
-        _raw = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString));
-    }
-
-    [OneTimeTearDown]
-    public async Task StopRedisAsync()
-    {
-        await _raw.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    [SetUp]
-    public void CreateBackplane()
-    {
-        _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + ":";
-        _backplane = new RedisBackplane(RedisOptions.Parse(_server.ConnectionString + ",prefix=" + _prefix));
-    }
-
-    [TearDown]
-    public async Task DisposeBackplaneAsync()
+    protected override async Task BeforeDisposeAsync()
     {
         if (_paused) await UnpauseAsync();
-        await _backplane.DisposeAsync();
     }
 
     [Test]
     public async Task ConcurrentSends_WhileOneInFlight_GoOutAsOneBatchAndEachGetsItsOwnResult()
     {
-        var recorder = await TopicRecorder.StartAsync(_backplane, ImTopics.Node("n1"), ImTopics.Node("n2"));
-        for (var i = 0; i < 10; i++) await _backplane.AddConnectionAsync(new ConnectionRegistration(i % 2 == 0 ? "n1" : "n2", "on" + i, "c" + i, null));
+        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.Node("n1"), ImTopics.Node("n2"));
+        for (var i = 0; i < 10; i++) await Backplane.AddConnectionAsync(new ConnectionRegistration(i % 2 == 0 ? "n1" : "n2", "on" + i, "c" + i, null));
         // Message k goes to on{k % 10} (online on n1 or n2) and off{k} (offline); every third also to on{(k+1) % 10}.
         string[] To(int k) => k % 3 == 0 ? ["on" + (k % 10), "off" + k, "on" + ((k + 1) % 10)] : ["on" + (k % 10), "off" + k];
-        var before = _backplane.DirectSendBatches;
+        var before = Backplane.DirectSendBatches;
         await PauseAsync();
 
         var first = Send(["solo"], "first");
@@ -67,7 +40,7 @@ public sealed class RedisDirectSendTests
         var results = await Task.WhenAll(sends).WaitAsync(Timeout);
 
         Assert.That((await first.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "solo" }));
-        Assert.That(_backplane.DirectSendBatches - before, Is.EqualTo(2), "the first alone, the 40 queued behind it together");
+        Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(2), "the first alone, the 40 queued behind it together");
         Assert.Multiple(() =>
         {
             for (var k = 0; k < 40; k++)
@@ -78,7 +51,7 @@ public sealed class RedisDirectSendTests
                 Assert.That(results[k].OfflineClientIds, Is.EqualTo(new[] { "off" + k }), "offline of message " + k);
             }
         });
-        var packets = (await recorder.ReadUntilMarkerAsync(_backplane, ImTopics.Node("n1"))).Concat(await recorder.ReadUntilMarkerAsync(_backplane, ImTopics.Node("n2"))).ToList();
+        var packets = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n1"))).Concat(await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n2"))).ToList();
         Assert.That(packets, Has.Count.EqualTo(Enumerable.Range(0, 40).Sum(k => results[k].NodeIds.Count)), "one publish per (message, node)");
         foreach (var packet in packets)
         {
@@ -89,7 +62,7 @@ public sealed class RedisDirectSendTests
             Assert.That(body.ToArray(), Is.EqualTo(Frame("m" + k)), packet);
             for (var j = 0; j < header.To!.Count; j++)
             {
-                var read = await _backplane.ReadStreamAsync(ImStreams.Client(header.To[j]), header.Epochs![j], header.Offsets![j] - 1);
+                var read = await Backplane.ReadStreamAsync(ImStreams.Client(header.To[j]), header.Epochs![j], header.Offsets![j] - 1);
                 Assert.That(read.Entries.Select(e => (e.Offset, Text(e.Frame))).First(), Is.EqualTo((header.Offsets[j], Text(Frame("m" + k)))), $"{header.To[j]} in {packet}");
             }
         }
@@ -98,16 +71,16 @@ public sealed class RedisDirectSendTests
     [Test]
     public async Task ManySendsToOneClient_QueuedInSeveralBatches_KeepCallOrder()
     {
-        var before = _backplane.DirectSendBatches;
+        var before = Backplane.DirectSendBatches;
         await PauseAsync();
 
         var sends = Enumerable.Range(1, 101).Select(i => Send(["a"], "m" + i)).ToArray();
         await UnpauseAsync();
         await Task.WhenAll(sends).WaitAsync(Timeout);
-        var position = (await _backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
-        var read = await _backplane.ReadStreamAsync(ImStreams.Client("a"), position.Epoch, 0);
+        var position = (await Backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
+        var read = await Backplane.ReadStreamAsync(ImStreams.Client("a"), position.Epoch, 0);
 
-        Assert.That(_backplane.DirectSendBatches - before, Is.EqualTo(3), "1 in flight, then 64 (the cap), then 36");
+        Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(3), "1 in flight, then 64 (the cap), then 36");
         Assert.That(read.Status, Is.EqualTo(StreamReadStatus.Ok));
         Assert.That(read.Entries.Select(e => (e.Offset, Text(e.Frame))), Is.EqualTo(Enumerable.Range(1, 101).Select(i => ((long)i, Text(Frame("m" + i))))));
     }
@@ -121,7 +94,7 @@ public sealed class RedisDirectSendTests
         var queued = Enumerable.Range(1, 5).Select(i => Send(["b" + i, "a"], "kept" + i)).ToArray();
 
         // Kills our connection with the paused script on it: Redis drops the script unrun.
-        await _raw.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        await Raw.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
         var error = Assert.ThrowsAsync<RedisConnectionException>(async () => await lost.WaitAsync(Timeout));
         Assert.That(queued.Select(t => t.IsCompleted), Has.All.False, "the queued batch waits for Redis (paused) on a new connection");
         await UnpauseAsync();
@@ -162,7 +135,7 @@ public sealed class RedisDirectSendTests
     [Test]
     public async Task MessageTheScriptRejects_FaultsOnlyItsCaller()
     {
-        await _raw.ExecuteAsync("SET", _prefix + "im:seq:c:bad", "not a hash");
+        await Raw.ExecuteAsync("SET", Prefix + "im:seq:c:bad", "not a hash");
         await PauseAsync();
 
         var first = Send(["ok0"], "ok0");
@@ -197,7 +170,7 @@ public sealed class RedisDirectSendTests
         await Send(["a"], "m1");
         var maintained = (await HashAsync("im:seq:c:a"))["m"];
         // Shorten the TTLs as far as the guarantee allows (as if the last maintenance were max age ago).
-        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:hist:c:a", 100_000);
+        await Raw.ExecuteAsync("PEXPIRE", Prefix + "im:hist:c:a", 100_000);
 
         await Send(["a"], "m2");
 
@@ -212,9 +185,9 @@ public sealed class RedisDirectSendTests
     {
         await Send(["a"], "m1");
         // What an older ImHelper or node does on its append (HINCRBY, its own TTLs), with TTLs shorter than any it sets.
-        await _raw.ExecuteAsync("HINCRBY", _prefix + "im:seq:c:a", "s", 1);
-        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:seq:c:a", 1_000);
-        await _raw.ExecuteAsync("PEXPIRE", _prefix + "im:hist:c:a", 1_000);
+        await Raw.ExecuteAsync("HINCRBY", Prefix + "im:seq:c:a", "s", 1);
+        await Raw.ExecuteAsync("PEXPIRE", Prefix + "im:seq:c:a", 1_000);
+        await Raw.ExecuteAsync("PEXPIRE", Prefix + "im:hist:c:a", 1_000);
 
         await Send(["a"], "m3");
 
@@ -238,8 +211,8 @@ public sealed class RedisDirectSendTests
         Assert.That(shortAge, Is.InRange(1, 4_000));
         Assert.That((seq["n"], seq["t"]), Is.EqualTo(("3", "300000")));
         Assert.That(await PttlAsync("im:hist:c:a"), Is.GreaterThan(300_000), "at least the new max age");
-        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 2)).Status, Is.EqualTo(StreamReadStatus.Expired), "4 missed > n = 3");
-        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 3)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 4, 5, 6 }));
+        Assert.That((await Backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 2)).Status, Is.EqualTo(StreamReadStatus.Expired), "4 missed > n = 3");
+        Assert.That((await Backplane.ReadStreamAsync(ImStreams.Client("a"), epoch, 3)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 4, 5, 6 }));
     }
 
     [Test]
@@ -271,7 +244,7 @@ public sealed class RedisDirectSendTests
     {
         for (var i = 1; i <= 3; i++) await Send(["a"], "old" + i);
         var oldEpoch = (await HashAsync("im:seq:c:a"))["e"];
-        await _raw.ExecuteAsync("DEL", _prefix + "im:seq:c:a");
+        await Raw.ExecuteAsync("DEL", Prefix + "im:seq:c:a");
 
         await Send(["a"], "new1");
 
@@ -279,62 +252,62 @@ public sealed class RedisDirectSendTests
         Assert.That(seq["e"], Is.Not.EqualTo(oldEpoch));
         Assert.That(seq["s"], Is.EqualTo("1"));
         Assert.That((await ReadAllAsync("a")).Select(e => (e.Offset, e.Text)), Is.EqualTo(new[] { (1L, Text(Frame("new1"))) }));
-        Assert.That((await _raw.ExecuteAsync("XLEN", _prefix + "im:hist:c:a")).AsInt64(), Is.EqualTo(1), "older epoch's entries gone");
+        Assert.That((await Raw.ExecuteAsync("XLEN", Prefix + "im:hist:c:a")).AsInt64(), Is.EqualTo(1), "older epoch's entries gone");
     }
 
     [Test]
     public async Task Append_SequenceStartedByGetStreamPositions_KeepsItsEpochAndGetsTheAppendTtl()
     {
-        var started = (await _backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
+        var started = (await Backplane.GetStreamPositionsAsync([ImStreams.Client("a")]))[0];
 
         await Send(["a"], "m1");
 
         var seq = await HashAsync("im:seq:c:a");
         Assert.That((seq["e"], seq["s"]), Is.EqualTo((started.Epoch, "1")));
         Assert.That(await PttlAsync("im:seq:c:a"), Is.GreaterThan(86_400_000));
-        Assert.That((await _backplane.ReadStreamAsync(ImStreams.Client("a"), started.Epoch, 0)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 1 }));
+        Assert.That((await Backplane.ReadStreamAsync(ImStreams.Client("a"), started.Epoch, 0)).Entries.Select(e => e.Offset), Is.EqualTo(new long[] { 1 }));
     }
 
     private Task<ClientsPublishResult> Send(string[] to, string text, CancellationToken cancellationToken = default, StreamRetention? retention = null)
-        => _backplane.PublishMessageToClientsAsync(to, new RelayHeader(RelayPacketKind.Message, To: to, Id: text), Frame(text), retention ?? Keep, cancellationToken);
+        => Backplane.PublishMessageToClientsAsync(to, new RelayHeader(RelayPacketKind.Message, To: to, Id: text), Frame(text), retention ?? Keep, cancellationToken);
 
     private async Task PauseAsync()
     {
-        await _raw.ExecuteAsync("CLIENT", "PAUSE", 20_000, "WRITE");
+        await Raw.ExecuteAsync("CLIENT", "PAUSE", 20_000, "WRITE");
         _paused = true;
     }
 
     private async Task UnpauseAsync()
     {
         _paused = false;
-        await _raw.ExecuteAsync("CLIENT", "UNPAUSE");
+        await Raw.ExecuteAsync("CLIENT", "UNPAUSE");
     }
 
     /// <summary>Until Redis holds a script call of ours, paused (our raw connection never sends one).</summary>
     private Task WaitUntilRedisHoldsOurScriptAsync() => Wait.UntilAsync(async () =>
     {
-        var clients = (await _raw.ExecuteAsync("CLIENT", "LIST", "TYPE", "normal")).AsString()!;
+        var clients = (await Raw.ExecuteAsync("CLIENT", "LIST", "TYPE", "normal")).AsString()!;
         return clients.Split('\n').Any(line => line.Contains("flags=b ", StringComparison.Ordinal) && line.Contains("cmd=eval", StringComparison.Ordinal));
     }, Timeout, "the script call to reach Redis");
 
     private async Task<List<(long Offset, string Text)>> ReadAllAsync(string client, StreamReadStatus expected = StreamReadStatus.Ok)
     {
-        var position = await _raw.ExecuteAsync("HGET", _prefix + "im:seq:c:" + client, "e");
+        var position = await Raw.ExecuteAsync("HGET", Prefix + "im:seq:c:" + client, "e");
         if (position.IsNull) return [];
-        var read = await _backplane.ReadStreamAsync(ImStreams.Client(client), position.AsString()!, 0);
+        var read = await Backplane.ReadStreamAsync(ImStreams.Client(client), position.AsString()!, 0);
         Assert.That(read.Status, Is.EqualTo(expected), client);
         return read.Entries.Select(e => (e.Offset, Text(e.Frame))).ToList();
     }
 
     private async Task<Dictionary<string, string>> HashAsync(string key)
     {
-        var items = (await _raw.ExecuteAsync("HGETALL", _prefix + key)).Items;
+        var items = (await Raw.ExecuteAsync("HGETALL", Prefix + key)).Items;
         var hash = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i + 1 < items.Count; i += 2) hash[items[i].AsString()!] = items[i + 1].AsString()!;
         return hash;
     }
 
-    private async Task<long> PttlAsync(string key) => (await _raw.ExecuteAsync("PTTL", _prefix + key)).AsInt64();
+    private async Task<long> PttlAsync(string key) => (await Raw.ExecuteAsync("PTTL", Prefix + key)).AsInt64();
 
     private static byte[] Frame(string text) => ClientFrames.Message(text, null, null, 1, Encoding.UTF8.GetBytes($"\"{text}\""));
 

@@ -5,6 +5,7 @@ using RetroIm.Im.Backplane;
 using RetroIm.Im.Routing;
 using RetroIm.Redis;
 using RetroIm.Testing;
+using RetroIm.Im.Tests.Backplane;
 
 namespace RetroIm.Im.Tests.ImClient;
 
@@ -13,7 +14,7 @@ namespace RetroIm.Im.Tests.ImClient;
 /// and Redis's own command counters (INFO commandstats) show how many reads the URLs cost.
 /// </summary>
 [TestFixture]
-public sealed class ImClientNodeCacheRedisTests
+public sealed class ImClientNodeCacheRedisTests : RedisBackplaneFixture
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
@@ -26,44 +27,15 @@ public sealed class ImClientNodeCacheRedisTests
         return added
         """);
 
-    private RedisServer _server = null!;
-    private RedisClient _raw = null!;
-    private string _prefix = null!;
-    private RedisBackplane _backplane = null!;
-
-    [OneTimeSetUp]
-    public async Task StartRedisAsync()
-    {
-        _server = await RedisServer.StartAsync();
-        _raw = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString));
-    }
-
-    [OneTimeTearDown]
-    public async Task StopRedisAsync()
-    {
-        await _raw.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
-    [SetUp]
-    public void SetUp()
-    {
-        _prefix = "t" + Guid.NewGuid().ToString("N")[..8] + ":";
-        _backplane = new RedisBackplane(RedisOptions.Parse(_server.ConnectionString + ",prefix=" + _prefix));
-    }
-
-    [TearDown]
-    public async Task TearDown() => await _backplane.DisposeAsync();
-
-    private Im.ImClient NewClient(TimeSpan maxAge) => new(_backplane, new ImHelperOptions { NodeListMaxAge = maxAge });
+    private Im.ImClient NewClient(TimeSpan maxAge) => new(Backplane, new ImHelperOptions { NodeListMaxAge = maxAge });
 
     private Task HeartbeatAsync(string id, TimeSpan? ttl = null)
-        => _backplane.HeartbeatNodeAsync(new NodeInfo(id, "ws://" + id, 0, 1_700_000_000_000), ttl ?? TimeSpan.FromMinutes(5));
+        => Backplane.HeartbeatNodeAsync(new NodeInfo(id, "ws://" + id, 0, 1_700_000_000_000), ttl ?? TimeSpan.FromMinutes(5));
 
     private async Task OldNodeHeartbeatAsync(string id, TimeSpan ttl)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(new NodeInfo(id, "ws://" + id, 0, 1_700_000_000_000), JsonSerializerOptions.Web);
-        await _raw.EvalAsync(OldHeartbeat, [_prefix + "im:nodes", _prefix + "im:nodeinfo:" + id], [id, (long)ttl.TotalMilliseconds, json]);
+        await Raw.EvalAsync(OldHeartbeat, [Prefix + "im:nodes", Prefix + "im:nodeinfo:" + id], [id, (long)ttl.TotalMilliseconds, json]);
     }
 
     private static async Task WarmAsync(Im.ImClient client)
@@ -97,7 +69,7 @@ public sealed class ImClientNodeCacheRedisTests
 
     private async Task<Dictionary<string, long>> CommandCallsAsync()
     {
-        var info = (await _raw.ExecuteAsync("INFO", "commandstats")).AsString()!;
+        var info = (await Raw.ExecuteAsync("INFO", "commandstats")).AsString()!;
         var calls = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in info.Split('\n'))
         {
@@ -121,7 +93,7 @@ public sealed class ImClientNodeCacheRedisTests
         await HeartbeatAsync("n3");
         await joined;
         var reads = client.NodeListFetches;
-        await _raw.ExecuteAsync("CONFIG", "RESETSTAT");
+        await Raw.ExecuteAsync("CONFIG", "RESETSTAT");
 
         var urls = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => client.PrevConnectServerAsync("c" + i))));
 
@@ -141,7 +113,7 @@ public sealed class ImClientNodeCacheRedisTests
         await HeartbeatAsync("n1");
         await using var client = NewClient(TimeSpan.FromHours(1));
         await WarmAsync(client);
-        await _raw.ExecuteAsync("CONFIG", "RESETSTAT");
+        await Raw.ExecuteAsync("CONFIG", "RESETSTAT");
 
         for (var i = 0; i < 20; i++) await client.PrevConnectServerAsync("c" + i);
 
@@ -156,7 +128,7 @@ public sealed class ImClientNodeCacheRedisTests
         await HeartbeatAsync("n1");
         await using var client = NewClient(TimeSpan.Zero);
         await client.PrevConnectServerAsync("warm");
-        await _raw.ExecuteAsync("CONFIG", "RESETSTAT");
+        await Raw.ExecuteAsync("CONFIG", "RESETSTAT");
 
         for (var i = 0; i < 20; i++) await client.PrevConnectServerAsync("c" + i);
 
@@ -203,7 +175,7 @@ public sealed class ImClientNodeCacheRedisTests
         await Wait.UntilAsync(async () =>
         {
             // The backplane directly: ImClient.GetNodesAsync would refresh the cache.
-            if (goneFor is null && (await _backplane.GetNodesAsync()).All(n => n.Id != "dying")) goneFor = Stopwatch.StartNew();
+            if (goneFor is null && (await Backplane.GetNodesAsync()).All(n => n.Id != "dying")) goneFor = Stopwatch.StartNew();
             return goneFor is not null && !(await client.PrevConnectServerAsync(toDying)).StartsWith("ws://dying/", StringComparison.Ordinal);
         }, Bound, "the expired node to stop being issued", TimeSpan.FromMilliseconds(20));
 
@@ -236,8 +208,8 @@ public sealed class ImClientNodeCacheRedisTests
 
         // Node changes published while the subscriber is away are lost: after it is back, the list is read again.
         var resubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _backplane.Resubscribed += () => resubscribed.TrySetResult();
-        await _raw.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        Backplane.Resubscribed += () => resubscribed.TrySetResult();
+        await Raw.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
         await resubscribed.Task.WaitAsync(Bound);
         await client.PrevConnectServerAsync("a");
 
