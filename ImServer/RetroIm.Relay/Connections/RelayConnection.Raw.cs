@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Unicode;
-using System.Net.Sockets;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
@@ -59,7 +59,7 @@ internal sealed partial class RelayConnection
         if (_raw is not { } socket) return;
         try
         {
-            socket.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+            socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
