@@ -51,6 +51,13 @@ public sealed class ImRelayOptions
     public bool DirectUpgrade { get; set; } = true;
 
     /// <summary>
+    /// With <see cref="DirectUpgrade"/>: how long a new TCP connection may take to send its whole request head before
+    /// it is answered 408 and closed (a slow-loris client holds a socket no longer than this). HTTP requests handed to
+    /// Kestrel then follow Kestrel's own limits.
+    /// </summary>
+    public TimeSpan HeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// The server sends a WebSocket PING after this much silence from the client (browsers answer with PONG by
     /// themselves; anything the client sends resets it); zero disables. Sockets the relay upgrades itself are checked
     /// by one node-wide sweep, not a timer per socket.

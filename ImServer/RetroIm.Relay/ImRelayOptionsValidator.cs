@@ -24,6 +24,7 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
         Positive(failures, "NodeTtl", options.NodeTtl);
         Positive(failures, "IdleTimeout", options.IdleTimeout);
         Positive(failures, "ShutdownTimeout", options.ShutdownTimeout);
+        Positive(failures, "HeadTimeout", options.HeadTimeout);
         if (options.NodeTtl <= options.HeartbeatInterval)
         {
             failures.Add($"ImServer:NodeTtl ({options.NodeTtl}) must be longer than ImServer:HeartbeatInterval ({options.HeartbeatInterval}), or a live node expires between heartbeats (3× is a good ratio).");

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,7 +39,7 @@ public static class ImRelayWebHostBuilderExtensions
                 provider.GetRequiredService<ILoggerFactory>(),
                 provider.GetRequiredService<RelayHandshake>(),
                 provider.GetRequiredService<ConnectionRunner>(),
-                provider.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.RequestHeadersTimeout,
+                provider.GetRequiredService<IOptions<ImRelayOptions>>().Value.HeadTimeout,
                 path));
         });
         return builder;

@@ -23,7 +23,7 @@ namespace RetroIm.Relay.Transport;
 /// HTTP/2, TLS, malformed or oversized heads) reaches Kestrel byte for byte. A peek cannot wait for more bytes than the
 /// socket holds, so a head that arrives in pieces is looked at again after a pause (1 ms, doubling up to 0.5 s: a
 /// segment still on its way is seen within about its round trip, and a client trickling bytes on purpose costs a few
-/// wake-ups a second, not a busy loop) until it completes or the request-head timeout passes (then 408). Clients send
+/// wake-ups a second, not a busy loop) until it completes or <see cref="ImRelayOptions.HeadTimeout"/> passes (then 408). Clients send
 /// a head in one piece, so this is rare.
 /// </para>
 /// <para>
@@ -245,6 +245,11 @@ internal sealed class RelayListener : IConnectionListener
         {
             var sent = 0;
             while (sent < response.Length) sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None, timeout.Token);
+            // Bytes the client sent that were only peeked at would make the close a reset, which can destroy the answer
+            // before the client reads it: finish sending, then read what is there.
+            socket.Shutdown(SocketShutdown.Send);
+            var scratch = new byte[1024];
+            for (var i = 0; i < MaxHeadBytes / scratch.Length && socket.Available > 0; i++) socket.Receive(scratch);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
