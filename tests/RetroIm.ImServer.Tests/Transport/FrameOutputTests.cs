@@ -19,7 +19,7 @@ public sealed class FrameOutputTests
     [Test]
     public async Task Flush_KernelTakesItAll_CompletesSynchronouslyWithTheFramedBytes()
     {
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await LoopbackSockets.ConnectedPairAsync();
         using (server)
         using (client)
         {
@@ -41,7 +41,7 @@ public sealed class FrameOutputTests
     [Test]
     public async Task Flush_PeerStopsReading_GoesOnAsynchronouslyAndDeliversEverythingInOrder()
     {
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await LoopbackSockets.ConnectedPairAsync();
         using (server)
         using (client)
         {
@@ -85,7 +85,7 @@ public sealed class FrameOutputTests
     [Test]
     public async Task Abort_WhileAFlushIsStuck_SaysDropTheTransport_AndLaterWritesFail()
     {
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await LoopbackSockets.ConnectedPairAsync();
         using (client)
         {
             server.SendBufferSize = 4096;
@@ -111,18 +111,6 @@ public sealed class FrameOutputTests
             output.Exit();
             Assert.That(output.TryPing(), Is.False, "nothing is written after an abort");
         }
-    }
-
-    private static async Task<(Socket Server, Socket Client)> ConnectedPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!).WaitAsync(Bound);
-        var server = await listener.AcceptAsync().WaitAsync(Bound);
-        server.NoDelay = true;
-        return (server, client);
     }
 
     private static async Task<byte[]> ReadExactlyAsync(Socket socket, int count)
