@@ -24,11 +24,11 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.W
 // Redis when ImServer:Redis is set (a cluster), otherwise the in-memory backplane (a single node).
 builder.Services.AddImBackplane(builder.Configuration["ImServer:Redis"]);
 builder.Services.AddImRelay(builder.Configuration.GetSection(ImRelayOptions.SectionName));
+// The slim builder leaves HTTPS out: without this an https:// address (README "wss:// with Kestrel") fails at start.
+builder.WebHost.UseKestrelHttpsConfiguration();
 // The relay accepts the node's TCP connections itself: upgrades to /ws run on the bare socket (no Kestrel connection or
 // HTTP request kept alive under an idle one); /health, /metrics and everything else are handed to Kestrel. Not on a
 // node that terminates TLS itself: there every byte must go through Kestrel's TLS, so upgrades take the HTTP endpoint.
-// The slim builder leaves HTTPS out: without this an https:// address (README "wss:// with Kestrel") fails at start.
-builder.WebHost.UseKestrelHttpsConfiguration();
 var listensWithTls = ListensWithTls(builder.Configuration);
 if (builder.Configuration.GetValue(ImRelayOptions.SectionName + ":" + nameof(ImRelayOptions.DirectUpgrade), true) && !listensWithTls)
 {
@@ -64,10 +64,11 @@ if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
 
 app.Run();
 
-// An https:// address in --urls / ASPNETCORE_URLS or a Kestrel:Endpoints entry.
+// An https:// address in --urls / ASPNETCORE_URLS, a port in ASPNETCORE_HTTPS_PORTS, or a Kestrel:Endpoints entry.
 static bool ListensWithTls(IConfiguration configuration)
 {
     if (configuration["urls"]?.Contains("https://", StringComparison.OrdinalIgnoreCase) == true) return true;
+    if (!string.IsNullOrWhiteSpace(configuration["https_ports"])) return true;
     foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
     {
         if (endpoint["Url"]?.StartsWith("https://", StringComparison.OrdinalIgnoreCase) == true) return true;
