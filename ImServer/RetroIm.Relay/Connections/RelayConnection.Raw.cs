@@ -56,16 +56,7 @@ internal sealed partial class RelayConnection
     /// <summary>Closes the socket the relay accepted itself, once the connection is over (nothing to do for a WebSocket).</summary>
     public void ReleaseTransport()
     {
-        if (_raw is not { } socket) return;
-        try
-        {
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already reset or closed.
-        }
-        socket.Dispose();
+        if (_raw is { } socket) RelayListener.Close(socket);
     }
 
     /// <summary>

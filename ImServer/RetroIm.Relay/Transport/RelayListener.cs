@@ -258,7 +258,8 @@ internal sealed class RelayListener : IConnectionListener
         Close(socket);
     }
 
-    private static void Close(Socket socket)
+    /// <summary>Ends a TCP connection the relay accepted: FIN both ways when it can, then the descriptor is closed.</summary>
+    internal static void Close(Socket socket)
     {
         try
         {
