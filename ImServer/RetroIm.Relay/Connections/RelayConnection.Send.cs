@@ -238,7 +238,7 @@ internal sealed partial class RelayConnection
     private void StartCloseFrame()
     {
         if (Volatile.Read(ref _direct) is null || Interlocked.Exchange(ref _closeFrameStarted, 1) != 0) return;
-        Volatile.Write(ref _closing, _socket is null ? SendPipeCloseFrameAsync() : SendCloseFrameAsync(CancellationToken.None));
+        Volatile.Write(ref _closing, _socket is null ? SendRawCloseFrameAsync() : SendCloseFrameAsync(CancellationToken.None));
     }
 
     /// <summary>The close frame's write, once started: waits out the instant between another thread starting it and publishing its task.</summary>

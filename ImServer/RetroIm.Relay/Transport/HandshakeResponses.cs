@@ -46,5 +46,5 @@ internal static class HandshakeResponses
     }
 
     /// <summary>Answers a request head that never completed in time, then the connection closes.</summary>
-    public static byte[] Timeout => "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
+    public static readonly byte[] Timeout = "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 }

@@ -160,7 +160,7 @@ internal sealed class RelayListener : IConnectionListener
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            TransportLog.UpgradeFailed(_logger, Describe(socket), e.Message);
+            TransportLog.ServeFailed(_logger, Describe(socket), e.Message);
         }
         catch (Exception e)
         {

@@ -8,7 +8,7 @@ internal static partial class TransportLog
     public static partial void HeadTimeout(ILogger logger, string remote);
 
     [LoggerMessage(901, LogLevel.Debug, "Connection from {Remote} ended with an error: {Error}")]
-    public static partial void UpgradeFailed(ILogger logger, string remote, string error);
+    public static partial void ServeFailed(ILogger logger, string remote, string error);
 
     [LoggerMessage(902, LogLevel.Warning, "Accepting a connection failed ({Error}); trying again shortly")]
     public static partial void AcceptFailed(ILogger logger, string error);
