@@ -199,6 +199,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         into["offered_deliveries_per_s"] = Math.Round(plan.Direct ? plan.PerSecond : plan.PerSecond * _connected, 0);
         into["deliveries_per_s"] = Math.Round(report.Received / Math.Max(window, 1e-9), 0);
         into["delivered"] = report.Received;
+        into["publish_s"] = Math.Round(publishSeconds, 2);
         into["lost"] = Math.Max(0, expected - report.Received);
         into["duplicated"] = report.Duplicated;
         into["p50_ms"] = Num(report.Latency.PercentileMs(50));
