@@ -9,11 +9,54 @@ public sealed partial class RedisClient
     /// <exception cref="RedisServerException">The script failed or returned an error reply.</exception>
     public async Task<RespValue> EvalAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken = default)
     {
+        var commandArgs = ScriptArgs(script, keys, args, withSource: false);
+        try
+        {
+            return await ExecuteAsync("EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
+        {
+            commandArgs[0] = script.Source;
+            return await ExecuteAsync("EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a Lua script on the pool's first connection, so calls made one after the other (not concurrently) run in
+    /// Redis in that order even when several are in flight, as commands of one connection do. With
+    /// <paramref name="withSource"/> it is one EVAL carrying the full source: Redis never answers NOSCRIPT, so no
+    /// retry can land behind a later call, at the cost of a SHA1 of the source in Redis per call. Without it, EVALSHA
+    /// and EVAL when Redis answers NOSCRIPT, as <see cref="EvalAsync"/>: the caller must not issue the next call
+    /// before this one has completed, or the retry could run after it.
+    /// </summary>
+    /// <remarks>
+    /// The command is handed to the connection before this method returns (its first await), which is what "one
+    /// after the other" means: a caller that starts calls in order under its own lock gets them run in that order.
+    /// </remarks>
+    /// <exception cref="RedisServerException">The script failed or returned an error reply.</exception>
+    public async Task<RespValue> EvalInOrderAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource, CancellationToken cancellationToken = default)
+    {
+        var commandArgs = ScriptArgs(script, keys, args, withSource);
+        if (withSource) return await ExecuteOnAsync(_links[0], "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ExecuteOnAsync(_links[0], "EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
+        {
+            commandArgs[0] = script.Source;
+            return await ExecuteOnAsync(_links[0], "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>EVAL/EVALSHA arguments: the source or SHA1, the key count, the keys, the arguments.</summary>
+    private static RedisArg[] ScriptArgs(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource)
+    {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(args);
         var commandArgs = new RedisArg[2 + keys.Count + args.Count];
-        commandArgs[0] = script.Sha1Hex;
+        commandArgs[0] = withSource ? script.Source : script.Sha1Hex;
         commandArgs[1] = keys.Count;
         for (var i = 0; i < keys.Count; i++)
         {
@@ -25,15 +68,7 @@ public sealed partial class RedisClient
             commandArgs[2 + keys.Count + i] = args[i];
         }
 
-        try
-        {
-            return await ExecuteAsync("EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
-        {
-            commandArgs[0] = script.Source;
-            return await ExecuteAsync("EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
+        return commandArgs;
     }
 
     /// <summary>Publishes a message; returns how many subscribers (connections) received it.</summary>

@@ -167,6 +167,24 @@ public sealed class RedisClientTests
     }
 
     [Test]
+    public async Task EvalInOrderAsync_PipelinedOnAPool_RunsInCallOrder_AndWithSourceNeverNeedsTheCache()
+    {
+        var script = new LuaScript("return redis.call('RPUSH', KEYS[1], ARGV[1])");
+        var key = Key();
+        await using var pooled = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString) with { PoolSize = 4 }, TestLogger.Instance);
+        await _client.ExecuteAsync("SCRIPT FLUSH");
+
+        // All issued before any completes: round-robin over four connections would interleave them.
+        var calls = Enumerable.Range(0, 200).Select(i => pooled.EvalInOrderAsync(script, [key], [i], withSource: true)).ToArray();
+        await Task.WhenAll(calls).WaitAsync(Bound);
+        var sha = await pooled.EvalInOrderAsync(script, [key], [200], withSource: false);
+
+        var list = (await _client.ExecuteAsync("LRANGE", key, 0, -1)).Items.Select(v => v.AsInt64());
+        Assert.That(list, Is.EqualTo(Enumerable.Range(0, 201).Select(i => (long)i)));
+        Assert.That(sha.AsInt64(), Is.EqualTo(201), "by SHA1: the source calls cached the script");
+    }
+
+    [Test]
     public async Task EvalAsync_ErrorNestedInArray_StaysAValue()
     {
         var script = new LuaScript("return {1, redis.error_reply('MYERR boom'), redis.status_reply('FINE')}");

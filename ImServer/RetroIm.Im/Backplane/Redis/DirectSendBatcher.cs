@@ -9,13 +9,17 @@ namespace RetroIm.Im.Backplane;
 /// the commands in it, so under load this nearly halves Redis's CPU per message; at a low rate nothing waits.
 /// </summary>
 /// <remarks>
-/// <para>One batch is in flight at a time, so batches run in call order whichever pooled connection carries them:
-/// messages to the same client keep the order of the calls.</para>
+/// <para>Under heavy load (a full batch waiting) a second batch is pipelined behind the one in flight, so Redis starts
+/// on it as soon as it finishes the first instead of waiting a round trip through this process. Every batch goes to
+/// Redis on one connection (<see cref="RedisClient.EvalInOrderAsync"/>) and is handed to it under the lock that
+/// takes it from the queue, so batches run in call order: messages to the same client keep the order of the calls. A
+/// batch that may have another behind it is sent with the script's source, because an EVALSHA answered NOSCRIPT
+/// (after SCRIPT FLUSH) would be retried after the batch behind it; a batch sent alone uses the SHA1.</para>
 /// <para>Each caller gets its own result. A batch that fails as a whole (the connection lost with it in flight, a
 /// timeout, connect refused) faults every caller in it with the same exception, so "it never reached Redis" is true of
 /// all of them or of none; a message the script rejects faults only its caller.</para>
 /// <para>A batch's callers resume one after the other in one thread-pool work item (their continuations run inline
-/// there): never on the batch loop, which has already handed the next batch to Redis, and without a thread hop each.</para>
+/// there): never on the thread that receives Redis's replies, and without a thread hop each.</para>
 /// <para>Cancelling a caller that is still queued removes its message; once its batch was handed to Redis the caller
 /// stops waiting but the message (and the others in the batch) still goes out, as for a single cancelled command.</para>
 /// </remarks>
@@ -30,21 +34,32 @@ internal sealed class DirectSendBatcher
     /// <summary>At most this many stream appends per script call (a message with more receivers goes alone).</summary>
     internal const int MaxAppends = 1024;
 
+    /// <summary>At most this many script calls in flight: one, and a second pipelined behind it under heavy load.</summary>
+    internal const int MaxInFlight = 2;
+
     // Per argument, beyond its bytes: RESP framing and Lua's copy.
     private const int ArgOverhead = 16;
 
-    private readonly Func<RedisArg[], Task<RespValue>> _eval;
+    private readonly Func<RedisArg[], bool, Task<RespValue>> _eval;
     private readonly Func<StreamRetention, RedisArg[]> _streamArgs;
     private readonly RedisArg _clientPrefix;
     private readonly RedisArg _nodeTopicPrefix;
     private readonly Lock _gate = new();
     private readonly Queue<DirectSend> _queue = new();
-    private bool _sending;
-    private long _batches;
 
-    /// <param name="eval">Runs the script with these ARGV.</param>
+    // Guarded by _gate: batches handed to Redis and not yet answered, and whether the last one handed over carries
+    // the script's source (only then may another go behind it).
+    private int _inFlight;
+    private bool _lastWithSource;
+    private long _batches;
+    private long _pipelined;
+
+    /// <param name="eval">
+    /// Runs the script with these ARGV, with its source (true) or by SHA1; calls made one after the other must run in
+    /// that order (<see cref="RedisClient.EvalInOrderAsync"/>), and the call must hand the command over before it returns.
+    /// </param>
     /// <param name="streamArgs">ARGV[1..5] of the append function for a retention (a fresh epoch each time).</param>
-    public DirectSendBatcher(Func<RedisArg[], Task<RespValue>> eval, Func<StreamRetention, RedisArg[]> streamArgs, string clientPrefix, string nodeTopicPrefix)
+    public DirectSendBatcher(Func<RedisArg[], bool, Task<RespValue>> eval, Func<StreamRetention, RedisArg[]> streamArgs, string clientPrefix, string nodeTopicPrefix)
     {
         _eval = eval;
         _streamArgs = streamArgs;
@@ -55,6 +70,9 @@ internal sealed class DirectSendBatcher
     /// <summary>Script calls made so far; lets tests see that concurrent sends were coalesced.</summary>
     internal long Batches => Interlocked.Read(ref _batches);
 
+    /// <summary>Script calls handed to Redis while another was in flight; lets tests see the pipelining.</summary>
+    internal long Pipelined => Interlocked.Read(ref _pipelined);
+
     /// <summary>Queues one message (receivers distinct, non-empty) and returns its own result.</summary>
     public Task<ClientsPublishResult> SendAsync(string[] clientIds, byte[] openHeader, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken)
     {
@@ -62,24 +80,22 @@ internal sealed class DirectSendBatcher
         var send = new DirectSend(this, clientIds, openHeader, frame, retention);
         // Registered before anyone else can see the send, so a batch that completes it also disposes the registration.
         if (cancellationToken.CanBeCanceled) send.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((DirectSend)state!).Cancel(token), send);
-        bool first;
         lock (_gate)
         {
             // Cancelled already (the callback ran inside UnsafeRegister): it never goes out.
             if (send.State == SendState.Cancelled) return send.Completion.Task;
-            first = !_sending;
-            if (first)
+            if (_inFlight == 0)
             {
                 // Nothing in flight, so nothing queued either: this message goes out now, alone.
-                _sending = true;
                 send.State = SendState.Sent;
+                StartLocked([send], withSource: false);
             }
             else
             {
                 _queue.Enqueue(send);
+                PumpLocked();
             }
         }
-        if (first) _ = RunAsync([send]);
         return send.Completion.Task;
     }
 
@@ -93,36 +109,55 @@ internal sealed class DirectSendBatcher
         send.Completion.TrySetCanceled(token);
     }
 
-    /// <summary>Runs batches back to back until the queue is empty; the next batch is handed to Redis before the callers of the previous one are completed.</summary>
-    private async Task RunAsync(List<DirectSend> batch)
+    /// <summary>
+    /// Under the lock: hands queued batches to Redis while there is room — one when nothing is in flight, a second
+    /// only when a full batch waits and the one in flight carries the script's source. A batch carries the source when
+    /// the queue still holds a full batch after it (heavy load: the next may go behind it).
+    /// </summary>
+    private void PumpLocked()
     {
-        var eval = Start(batch);
-        while (true)
+        while (_inFlight == 0 || (_inFlight < MaxInFlight && _lastWithSource && _queue.Count >= MaxMessages))
         {
-            RespValue? reply = null;
-            Exception? error = null;
-            try
-            {
-                reply = await eval.ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-            List<DirectSend>? next;
-            lock (_gate)
-            {
-                next = TakeBatch();
-                if (next is null) _sending = false;
-            }
-            var nextEval = next is null ? null : Start(next);
-            // Callers resume in one pool work item per batch, one after the other: not on this loop (a slow caller
-            // never delays the next batch) and without a thread hop per caller.
-            ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Batch, state.Reply, state.Error), (Batch: batch, Reply: reply, Error: error), preferLocal: false);
-            if (next is null) return;
-            batch = next;
-            eval = nextEval!;
+            var batch = TakeBatch();
+            if (batch is null) return;
+            StartLocked(batch, withSource: _queue.Count >= MaxMessages);
         }
+    }
+
+    /// <summary>Under the lock, so batches reach the connection in the order they were taken from the queue.</summary>
+    private void StartLocked(List<DirectSend> batch, bool withSource)
+    {
+        if (_inFlight > 0) _pipelined++;
+        _inFlight++;
+        _lastWithSource = withSource;
+        Interlocked.Increment(ref _batches);
+        _ = AwaitAsync(batch, Start(batch, withSource));
+    }
+
+    /// <summary>
+    /// Waits for a batch's reply; then (before its callers are completed) hands what is queued to Redis as far as
+    /// there is room, and completes the callers in one pool work item.
+    /// </summary>
+    private async Task AwaitAsync(List<DirectSend> batch, Task<RespValue> eval)
+    {
+        RespValue? reply = null;
+        Exception? error = null;
+        try
+        {
+            reply = await eval.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        lock (_gate)
+        {
+            _inFlight--;
+            PumpLocked();
+        }
+        // Callers resume in one pool work item per batch, one after the other: not on the thread that receives
+        // replies (a slow caller never delays the next batch) and without a thread hop per caller.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.Batch, state.Reply, state.Error), (Batch: batch, Reply: reply, Error: error), preferLocal: false);
     }
 
     /// <summary>Under the lock: the longest run of queued sends with one retention within the caps, or null.</summary>
@@ -154,9 +189,8 @@ internal sealed class DirectSendBatcher
 
     private static bool SameRetention(StreamRetention a, StreamRetention b) => a.MaxLength == b.MaxLength && a.MaxAge == b.MaxAge;
 
-    private Task<RespValue> Start(List<DirectSend> batch)
+    private Task<RespValue> Start(List<DirectSend> batch, bool withSource)
     {
-        Interlocked.Increment(ref _batches);
         try
         {
             var streamArgs = _streamArgs(batch[0].Retention);
@@ -174,7 +208,7 @@ internal sealed class DirectSendBatcher
                 args[i++] = send.ClientIds.Length;
                 foreach (var client in send.ClientIds) args[i++] = client;
             }
-            return _eval(args);
+            return _eval(args, withSource);
         }
         catch (Exception e)
         {
@@ -235,7 +269,7 @@ internal sealed class DirectSendBatcher
         /// <summary>About the bytes of its arguments (ids counted as one byte a char; close enough for a cap).</summary>
         public long Bytes { get; } = openHeader.Length + frame.Length + Sum(clientIds) + ((3L + clientIds.Length) * ArgOverhead);
 
-        /// <summary>Completed from a work item of its own batch (see <see cref="RunAsync"/>), so continuations run inline there.</summary>
+        /// <summary>Completed from a work item of its own batch (see <see cref="AwaitAsync"/>), so continuations run inline there.</summary>
         public TaskCompletionSource<ClientsPublishResult> Completion { get; } = new();
 
         /// <summary>Read and written under the batcher's lock.</summary>

@@ -23,11 +23,14 @@ public sealed partial class RedisBackplane : IImBackplane
         _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
         _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
         _subscriber.ConnectionChanged += OnSubscriberConnectionChanged;
-        _directSends = new DirectSendBatcher(args => _client.EvalAsync(RedisScripts.PublishMessagesToClients, [], args), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix);
+        _directSends = new DirectSendBatcher((args, withSource) => _client.EvalInOrderAsync(RedisScripts.PublishMessagesToClients, [], args, withSource), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix);
     }
 
     /// <summary>Script calls that carried direct messages; lets tests see that concurrent sends were coalesced.</summary>
     internal long DirectSendBatches => _directSends.Batches;
+
+    /// <summary>Script calls with direct messages handed to Redis while another was in flight.</summary>
+    internal long DirectSendPipelined => _directSends.Pipelined;
 
     public event Action? Resubscribed;
 
