@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -15,6 +16,9 @@ internal readonly record struct BenchMessage(WebSocketMessageType Type, ReadOnly
 {
     public static BenchMessage Closed => new(WebSocketMessageType.Close, ReadOnlyMemory<byte>.Empty);
 }
+
+/// <summary>Handles one received message; the payload is valid only during the call.</summary>
+internal delegate void MessageHandler(ReadOnlySpan<byte> payload);
 
 /// <summary>A WebSocket upgrade answered with something else than 101 (RetroIm refuses with 401, 421, 429… and a body).</summary>
 internal sealed class BenchHandshakeException(int status, string message) : IOException(message)
@@ -182,6 +186,60 @@ internal sealed class BenchSocket : IDisposable
                 return BenchMessage.Closed;
             }
             _end += n;
+        }
+    }
+
+    /// <summary>The socket's file descriptor, for <see cref="EpollReceiver"/>.</summary>
+    public int FileDescriptor => (int)_socket.Handle;
+
+    /// <summary>
+    /// Without waiting: hands every complete message already in the buffer and, unless <paramref name="readSocket"/>
+    /// is false, every one the socket has ready (non-blocking reads until it has no more) to
+    /// <paramref name="onMessage"/>, each payload valid only during its call. False once the connection ended (end
+    /// of stream, a close frame, a read error).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The server broke the WebSocket protocol.</exception>
+    public unsafe bool ReceiveAvailable(MessageHandler onMessage, bool readSocket)
+    {
+        while (true)
+        {
+            if (_releaseFragments) ReleaseFragments();
+            if (_closed) return false;
+            if (TryParse(out var message))
+            {
+                if (message.Type == WebSocketMessageType.Close) return false;
+                onMessage(message.Payload.Span);
+                continue;
+            }
+            if (!readSocket) return true;
+            PrepareBuffer();
+            var space = _buffer.Length - _end;
+            nint n;
+            fixed (byte* at = &_buffer[_end]) n = EpollReceiver.Recv(FileDescriptor, at, space, EpollReceiver.MsgDontWait);
+            if (n > 0)
+            {
+                _end += (int)n;
+                // Fewer bytes than asked for: the socket is drained (an edge-triggered epoll reports what comes next),
+                // so parse what arrived and stop without another read that would only say EAGAIN.
+                if (n < space) readSocket = false;
+                continue;
+            }
+            if (n < 0 && Marshal.GetLastPInvokeError() is EpollReceiver.EAgain or EpollReceiver.EIntr) return true;
+            _closed = true;
+            return false;
+        }
+    }
+
+    /// <summary>Ends the connection for <see cref="EpollReceiver"/>: the read side sees the end of the stream.</summary>
+    public void Shutdown()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
         }
     }
 

@@ -29,6 +29,7 @@ internal sealed class LoadGen
     private readonly LatencyHistogram _latency = new();
     private readonly List<string> _errors = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly EpollReceiver _receiver = new();
     private long _duplicates;
     private long _connectedNow;
     private long _disconnects;
@@ -68,6 +69,7 @@ internal sealed class LoadGen
         }
         gen._stop.Cancel();
         await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        gen._receiver.Dispose();
         return 0;
     }
 
@@ -154,25 +156,16 @@ internal sealed class LoadGen
 
     private async Task ReceiveUntilClosedAsync(int index, BenchSocket ws)
     {
-        // One registration per connection rather than one per read: stopping aborts the socket and ends the read.
-        using var abort = _stop.Token.UnsafeRegister(static s => ((BenchSocket)s!).Abort(), ws);
+        // One registration per connection rather than one per read: stopping ends the connection and its receive.
+        using var stop = _stop.Token.UnsafeRegister(static s => ((BenchSocket)s!).Shutdown(), ws);
         try
         {
-            while (!_stop.IsCancellationRequested)
-            {
-                // The payload points into the socket's own small buffer: handled in place, valid until the next read.
-                var message = await ws.ReceiveAsync();
-                if (message.Type == WebSocketMessageType.Close) return;
-                OnFrame(index, ws, message.Payload.Span);
-            }
+            await _receiver.ReceiveAsync(ws, frame => OnFrame(index, ws, frame));
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            // Closed, aborted (a killed node) or stopping: the caller decides whether to reconnect.
-        }
-        catch (InvalidDataException e)
-        {
-            // A protocol violation by the server: worth seeing in the report, then handled as a drop.
+            // A protocol violation by the server (or epoll refusing the socket): worth seeing in the report, then
+            // handled as a drop.
             AddError(e);
         }
     }
