@@ -9,6 +9,13 @@ public static class ImTopics
     /// <summary>A node's inbox: direct messages and control packets for clients it holds.</summary>
     public static string Node(string nodeId) => "im:node:" + nodeId;
 
+    /// <summary>
+    /// A node's inbox for direct messages in batches: one pub/sub message holds several relay packets
+    /// (<see cref="Protocol.RelayBatch"/>), all of one ImHelper script call for this node. ImHelper publishes here and,
+    /// when no one listens (a node older than this topic), each packet on <see cref="Node"/> instead.
+    /// </summary>
+    public static string NodeBatch(string nodeId) => "im:nodebatch:" + nodeId;
+
     /// <summary>A channel's messages; a node subscribes while it holds at least one member of the channel.</summary>
     public static string Chan(string chan) => "im:chan:" + chan;
 

@@ -100,6 +100,8 @@ internal sealed partial class RelayNodeService(
     {
         try
         {
+            // The batch topic first: once anyone listens there, ImHelper sends this node's direct messages only there.
+            await backplane.SubscribeAsync(ImTopics.NodeBatch(node.Id!), dispatcher.BatchHandler, cancellationToken);
             await backplane.SubscribeAsync(ImTopics.Node(node.Id!), dispatcher.Handler, cancellationToken);
             await backplane.SubscribeAsync(ImTopics.All, dispatcher.Handler, cancellationToken);
             _topicsSubscribed = true;

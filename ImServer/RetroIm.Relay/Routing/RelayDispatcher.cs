@@ -32,13 +32,26 @@ internal sealed partial class RelayDispatcher
         _drain = drain;
         _logger = logger;
         Handler = OnPacket;
+        BatchHandler = OnBatch;
         Subscriptions = new ChanSubscriptions(backplane, index, Handler, logger);
     }
 
     /// <summary>The one handler every topic of this node is subscribed with.</summary>
     public BackplaneHandler Handler { get; }
 
+    /// <summary>The handler of the node's batch topic (<see cref="ImTopics.NodeBatch"/>): each packet as if on its inbox.</summary>
+    public BackplaneHandler BatchHandler { get; }
+
     public ChanSubscriptions Subscriptions { get; }
+
+    private void OnBatch(string topic, ReadOnlyMemory<byte> payload)
+    {
+        // OnPacket contains every failure of one packet; a malformed batch loses what follows the bad entry.
+        if (!RelayBatch.TryForEach(payload, (Dispatcher: this, Topic: topic), static (state, packet) => state.Dispatcher.OnPacket(state.Topic, packet)))
+        {
+            RelayLog.BadPacket(_logger, topic, "malformed batch");
+        }
+    }
 
     private void OnPacket(string topic, ReadOnlyMemory<byte> payload)
     {

@@ -110,6 +110,47 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
+    public async Task NodeListeningOnItsBatchTopic_GetsOnePublishPerCall_InCallOrder_AnOlderNodeGetsEachPacket()
+    {
+        // n1 listens on its batch topic (a current node); n2 only on its inbox (a node older than batches).
+        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeBatch("n1"), ImTopics.Node("n1"), ImTopics.Node("n2"));
+        for (var i = 0; i < 4; i++) await Backplane.AddConnectionAsync(new ConnectionRegistration(i % 2 == 0 ? "n1" : "n2", "on" + i, "c" + i, null));
+        var before = Backplane.DirectSendBatches;
+        await PauseAsync();
+        var first = Send(["on0"], "first");
+        await WaitUntilRedisHoldsOurScriptAsync();
+        // Queued behind the first: one script call. Message k goes to on{k % 4}; every third also to on{(k + 1) % 4}.
+        string[] To(int k) => k % 3 == 0 ? ["on" + (k % 4), "on" + ((k + 1) % 4)] : ["on" + (k % 4)];
+        var sends = Enumerable.Range(0, 20).Select(k => Send(To(k), "m" + k)).ToArray();
+        await UnpauseAsync();
+        await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+        Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(2));
+
+        var batches = await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.NodeBatch("n1"));
+        Assert.That(await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n1")), Is.Empty, "n1 gets its direct messages only in batches");
+        Assert.That(batches, Has.Count.EqualTo(2), "one publish per script call");
+        var n1 = batches.SelectMany(Packets).ToList();
+        var n2 = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n2"))).ToList();
+        bool Holds(int k, int node) => To(k).Any(c => int.Parse(c[2..]) % 2 == node);
+        Assert.That(n1.Select(Id), Is.EqualTo(new[] { "first" }.Concat(Enumerable.Range(0, 20).Where(k => Holds(k, 0)).Select(k => "m" + k))), "every packet for n1, in call order");
+        Assert.That(n2.Select(Id), Is.EqualTo(Enumerable.Range(0, 20).Where(k => Holds(k, 1)).Select(k => "m" + k)), "one packet per publish for the older node, in call order");
+        foreach (var packet in n1.Concat(n2))
+        {
+            Assert.That(RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out var body), Is.True, packet);
+            Assert.That(Text(body.ToArray()), Is.EqualTo(Text(Frame(header!.Id!))), packet);
+        }
+
+        static IEnumerable<string> Packets(string batch)
+        {
+            var packets = new List<string>();
+            Assert.That(RelayBatch.TryForEach(Encoding.UTF8.GetBytes(batch), packets, static (list, p) => list.Add(Encoding.UTF8.GetString(p.Span))), Is.True, batch);
+            return packets;
+        }
+
+        static string Id(string packet) => RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out _) ? header!.Id! : "?";
+    }
+
+    [Test]
     public async Task ConnectionLost_WithBatchInFlight_FaultsItsCallersAndTheQueuedBatchGoesOutOnce()
     {
         await PauseAsync();

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using RetroIm.Im;
+using RetroIm.Im.Protocol;
 using RetroIm.Testing;
 
 namespace RetroIm.ImServer.Tests.Delivery;
@@ -29,6 +31,24 @@ public sealed class DirectMessageTests : ClusterTestBase
             Assert.That(json.GetProperty("data").GetProperty("n").GetInt32(), Is.EqualTo(42));
             Assert.That(senderSocket.TryReceive(), Is.Null, "the sender is not a receiver");
         });
+    }
+
+    [Test]
+    public async Task NodeBatchTopic_MalformedBatch_IsDroppedAndLogged_ThePacketsBeforeItAndLaterMessagesArrive()
+    {
+        var receiver = NewId("batch");
+        var socket = await ConnectToAsync(receiver, NodeB);
+        var good = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: [receiver], Id: "raw"),
+            ClientFrames.Message("raw", null, null, 1, "\"before the bad entry\""u8.ToArray()));
+        // One good packet, then a length past the end: the node dispatches the first and drops the rest.
+        var batch = RelayBatch.Write([good]).Concat("999\n{"u8.ToArray()).ToArray();
+
+        Assert.That(await Cluster.Backplane.PublishAsync(ImTopics.NodeBatch(NodeB.NodeId), batch), Is.EqualTo(1), "the node listens on its batch topic");
+        Assert.That((await socket.ExpectAsync("message", Bound)).MessageData.GetString(), Is.EqualTo("before the bad entry"));
+        await Cluster.Client.SendMessageAsync(null, [receiver], new { text = "after" });
+
+        Assert.That((await socket.ExpectAsync("message", Bound)).MessageData.GetProperty("text").GetString(), Is.EqualTo("after"));
+        await Wait.UntilAsync(() => NodeB.Log.Contains("malformed batch"), Bound, "the node to log the malformed batch");
     }
 
     [Test]

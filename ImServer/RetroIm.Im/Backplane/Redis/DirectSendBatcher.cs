@@ -44,6 +44,7 @@ internal sealed class DirectSendBatcher
     private readonly Func<StreamRetention, RedisArg[]> _streamArgs;
     private readonly RedisArg _clientPrefix;
     private readonly RedisArg _nodeTopicPrefix;
+    private readonly RedisArg _nodeBatchTopicPrefix;
     private readonly Lock _gate = new();
     private readonly Queue<DirectSend> _queue = new();
 
@@ -59,8 +60,9 @@ internal sealed class DirectSendBatcher
     /// that order (<see cref="RedisClient.EvalInOrderAsync"/>), and the call must hand the command over before it returns.
     /// </param>
     /// <param name="streamArgs">ARGV[1..5] of the append function for a retention (a fresh epoch each time).</param>
-    public DirectSendBatcher(Func<RedisArg[], bool, Task<RespValue>> eval, Func<StreamRetention, RedisArg[]> streamArgs, string clientPrefix, string nodeTopicPrefix)
+    public DirectSendBatcher(Func<RedisArg[], bool, Task<RespValue>> eval, Func<StreamRetention, RedisArg[]> streamArgs, string clientPrefix, string nodeTopicPrefix, string nodeBatchTopicPrefix)
     {
+        _nodeBatchTopicPrefix = nodeBatchTopicPrefix;
         _eval = eval;
         _streamArgs = streamArgs;
         _clientPrefix = clientPrefix;
@@ -194,13 +196,14 @@ internal sealed class DirectSendBatcher
         try
         {
             var streamArgs = _streamArgs(batch[0].Retention);
-            var count = streamArgs.Length + 2;
+            var count = streamArgs.Length + 3;
             foreach (var send in batch) count += 3 + send.ClientIds.Length;
             var args = new RedisArg[count];
             streamArgs.CopyTo(args, 0);
             var i = streamArgs.Length;
             args[i++] = _clientPrefix;
             args[i++] = _nodeTopicPrefix;
+            args[i++] = _nodeBatchTopicPrefix;
             foreach (var send in batch)
             {
                 args[i++] = send.OpenHeader;

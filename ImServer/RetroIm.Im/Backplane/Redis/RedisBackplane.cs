@@ -23,7 +23,7 @@ public sealed partial class RedisBackplane : IImBackplane
         _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
         _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
         _subscriber.ConnectionChanged += OnSubscriberConnectionChanged;
-        _directSends = new DirectSendBatcher((args, withSource) => _client.EvalInOrderAsync(RedisScripts.PublishMessagesToClients, [], args, withSource), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix);
+        _directSends = new DirectSendBatcher((args, withSource) => _client.EvalInOrderAsync(RedisScripts.PublishMessagesToClients, [], args, withSource), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix, _keys.NodeBatchTopicPrefix);
     }
 
     /// <summary>Script calls that carried direct messages; lets tests see that concurrent sends were coalesced.</summary>

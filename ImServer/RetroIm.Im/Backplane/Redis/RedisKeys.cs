@@ -44,6 +44,7 @@ internal sealed class RedisKeys
         Events = Topic(ImTopics.Events);
         NodeChanges = Topic(ImTopics.NodeChanges);
         NodeTopicPrefix = Topic(ImTopics.Node(""));
+        NodeBatchTopicPrefix = Topic(ImTopics.NodeBatch(""));
     }
 
     public string Prefix { get; }
@@ -78,6 +79,9 @@ internal sealed class RedisKeys
 
     /// <summary>The prefixed <see cref="ImTopics.Node"/> channel without the node id.</summary>
     public string NodeTopicPrefix { get; }
+
+    /// <summary>The prefixed <see cref="ImTopics.NodeBatch"/> channel without the node id.</summary>
+    public string NodeBatchTopicPrefix { get; }
 
     public string Ticket(string token) => Prefix + "im:ticket:" + token;
 

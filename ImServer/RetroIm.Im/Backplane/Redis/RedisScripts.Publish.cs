@@ -76,14 +76,29 @@ internal static partial class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, then per message
-    /// [header JSON without its closing brace, frame, receiver count k, k distinct clientIds]. For each message in order:
-    /// appends its frame to every receiver's stream, then publishes header + positions + frame once to every node
-    /// holding any of them. Returns {nodeIds, offline clientIds} per message, flattened; a message that failed (e.g. a
-    /// key of the wrong type) has an error reply and an empty array in place of its pair, and the others still go out.
+    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, [8] node batch
+    /// channel prefix, then per message [header JSON without its closing brace, frame, receiver count k, k distinct
+    /// clientIds]. For each message in order: appends its frame to every receiver's stream and makes one packet,
+    /// header + positions + frame, for every node holding any of them. Then each node gets its packets, in message
+    /// order, as one PUBLISH on its batch channel (<c>RelayBatch</c>: length, <c>\n</c>, packet, …), or, when no one
+    /// listens there (a node older than batches), one PUBLISH per packet on its node channel. Returns {nodeIds,
+    /// offline clientIds} per message, flattened; a message that failed (e.g. a key of the wrong type) has an error
+    /// reply and an empty array in place of its pair and is not published, and the others still go out.
     /// </summary>
     public static readonly LuaScript PublishMessagesToClients = ClockScript(AppendFunction + """
-        local clientPrefix, nodePrefix = ARGV[6], ARGV[7]
+        local clientPrefix, nodePrefix, batchPrefix = ARGV[6], ARGV[7], ARGV[8]
+        -- Per node, in order of first use: length line, packet, length line, packet, …
+        local batches, batchNodes = {}, {}
+        local function queue(node, packet)
+          local batch = batches[node]
+          if not batch then
+            batch = {}
+            batches[node] = batch
+            batchNodes[#batchNodes + 1] = node
+          end
+          batch[#batch + 1] = #packet .. '\n'
+          batch[#batch + 1] = packet
+        end
         local function send(first, last, header, frame)
           if first == last then
             -- One receiver (the common case): no tables to merge nodes in.
@@ -92,7 +107,7 @@ internal static partial class RedisScripts
             local held = redis.call('HKEYS', clientPrefix .. client)
             if #held == 0 then return {}, {client} end
             local packet = header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame
-            for _, node in ipairs(held) do redis.call('PUBLISH', nodePrefix .. node, packet) end
+            for _, node in ipairs(held) do queue(node, packet) end
             return held, {}
           end
           local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
@@ -111,10 +126,10 @@ internal static partial class RedisScripts
             end
           end
           local packet = header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
-          for _, node in ipairs(nodes) do redis.call('PUBLISH', nodePrefix .. node, packet) end
+          for _, node in ipairs(nodes) do queue(node, packet) end
           return nodes, offline
         end
-        local out, i, argc = {}, 8, #ARGV
+        local out, i, argc = {}, 9, #ARGV
         while i <= argc do
           local last = i + 2 + tonumber(ARGV[i + 2])
           local ok, nodes, offline = pcall(send, i + 3, last, ARGV[i], ARGV[i + 1])
@@ -126,6 +141,12 @@ internal static partial class RedisScripts
             out[#out + 1] = {}
           end
           i = last + 1
+        end
+        for _, node in ipairs(batchNodes) do
+          local batch = batches[node]
+          if redis.call('PUBLISH', batchPrefix .. node, table.concat(batch)) == 0 then
+            for k = 2, #batch, 2 do redis.call('PUBLISH', nodePrefix .. node, batch[k]) end
+          end
         end
         return out
         """);
