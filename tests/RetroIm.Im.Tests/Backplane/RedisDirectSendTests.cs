@@ -151,6 +151,24 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
+    public async Task BackplaneDisposed_WithBatchInFlightAndManyQueued_EveryCallerFails_NoneHangs()
+    {
+        await PauseAsync();
+        var first = Send(["a"], "first");
+        await WaitUntilRedisHoldsOurScriptAsync();
+        var queued = Enumerable.Range(0, 1000).Select(i => Send(["a"], "q" + i)).ToArray();
+
+        // The batch in flight fails, and every batch after it fails at once (the client is disposed).
+        await Backplane.DisposeAsync();
+        var all = queued.Prepend(first).ToArray();
+        await Task.WhenAll(all).ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(Timeout);
+
+        Assert.That(all.Select(t => t.Exception?.InnerException?.GetType()), Has.All.EqualTo(typeof(ObjectDisposedException)));
+        await UnpauseAsync();
+        Assert.That(await ReadAllAsync("a"), Is.Empty, "nothing ran");
+    }
+
+    [Test]
     public async Task ConnectionLost_WithBatchInFlight_FaultsItsCallersAndTheQueuedBatchGoesOutOnce()
     {
         await PauseAsync();

@@ -142,16 +142,13 @@ internal sealed class DirectSendBatcher
     /// </summary>
     private async Task AwaitAsync(List<DirectSend> batch, Task<RespValue> eval)
     {
+        // Always after a yield: a call that failed at once (a disposed client) must not run the rest of this under
+        // the caller's lock, where taking the next batch would recurse through the whole queue.
+        await ((Task)eval).ConfigureAwait(ConfigureAwaitOptions.ForceYielding | ConfigureAwaitOptions.SuppressThrowing);
         RespValue? reply = null;
         Exception? error = null;
-        try
-        {
-            reply = await eval.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            error = e;
-        }
+        if (eval.IsCompletedSuccessfully) reply = eval.Result;
+        else error = eval.Exception?.InnerException ?? new OperationCanceledException("The Redis call was cancelled.");
         lock (_gate)
         {
             _inFlight--;
