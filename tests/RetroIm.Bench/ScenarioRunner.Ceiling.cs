@@ -10,7 +10,8 @@ internal sealed partial class ScenarioRunner
     /// </summary>
     private async Task CeilingAsync(long firstSeq)
     {
-        double[] multipliers = [0.25, 0.5, 1, 1.5, 2, 3, 4, 6, 8];
+        // At most a quarter apart from 2R up, so two systems' ceilings are told apart to within that.
+        double[] multipliers = [0.25, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8];
         var steps = new List<Dictionary<string, object?>>();
         var seq = firstSeq;
         double ceiling = 0;
