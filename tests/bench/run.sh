@@ -73,6 +73,7 @@ if [[ -n "$peer" ]]; then
 fi
 
 # In the background and waited for, so an interrupt runs the trap at once instead of after the run.
-DOTNET_gcServer=0 dotnet "$bench_dll" "$@" "${extra[@]}" --results "$here/results" &
+# RETROIM_BENCH_RESULTS: another folder for the JSON and the chart (test.sh's smoke run keeps the committed ones).
+DOTNET_gcServer=0 dotnet "$bench_dll" "$@" "${extra[@]}" --results "${RETROIM_BENCH_RESULTS:-$here/results}" &
 bench_pid=$!
 wait "$bench_pid"
