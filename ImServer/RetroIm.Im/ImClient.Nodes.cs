@@ -42,7 +42,7 @@ public sealed partial class ImClient
         if (maxAge <= TimeSpan.Zero || _disposing.IsCancellationRequested)
         {
             Interlocked.Increment(ref _nodeListFetches);
-            return await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
+            return await ReadNodesAsync(Interlocked.Read(ref _nodesVersion), cancellationToken).ConfigureAwait(false);
         }
         if (Volatile.Read(ref _nodeChangesState) == NodeChangesOff) StartNodeChanges();
         if (CachedNodeList(maxAge) is { } cached) return cached;
@@ -89,11 +89,8 @@ public sealed partial class ImClient
     {
         try
         {
-            var started = _time.GetTimestamp();
             Interlocked.Increment(ref _nodeListFetches);
-            var nodes = await WhileRedisWaitsAsync(_backplane.GetNodesAsync, _disposing.Token, idempotent: true).ConfigureAwait(false);
-            OfferNodeList(nodes, version, started);
-            refresh.TrySetResult(nodes);
+            refresh.TrySetResult(await ReadNodesAsync(version, _disposing.Token).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
         {
@@ -106,8 +103,20 @@ public sealed partial class ImClient
     }
 
     /// <summary>
+    /// Reads the live nodes from the backplane and offers them to the cache (<see cref="OfferNodeList"/>), as read under
+    /// the change count <paramref name="version"/>. Every node read goes through here: routing's and <see cref="GetNodesAsync"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<NodeInfo>> ReadNodesAsync(long version, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var nodes = await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
+        OfferNodeList(nodes, version, started);
+        return nodes;
+    }
+
+    /// <summary>
     /// Keeps <paramref name="nodes"/> as the cached list unless a node change arrived since the read began (the list may
-    /// predate it) or a list read later is already kept. <see cref="GetNodesAsync"/> offers its reads too.
+    /// predate it) or a list read later is already kept.
     /// </summary>
     private void OfferNodeList(IReadOnlyList<NodeInfo> nodes, long version, long readStartedAt)
     {

@@ -98,14 +98,8 @@ public sealed partial class ImClient : IAsyncDisposable
     /// (<see cref="NodeInfo.Stats"/>) at their last heartbeat. Always read from the backplane, never from the cache
     /// connect URLs route with (<see cref="ImHelperOptions.NodeListMaxAge"/>); the fresh list also refreshes that cache.
     /// </summary>
-    public async Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
-    {
-        var version = Interlocked.Read(ref _nodesVersion);
-        var started = _time.GetTimestamp();
-        var nodes = await WhileRedisWaitsAsync(_backplane.GetNodesAsync, cancellationToken, idempotent: true).ConfigureAwait(false);
-        OfferNodeList(nodes, version, started);
-        return nodes;
-    }
+    public Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default) =>
+        ReadNodesAsync(Interlocked.Read(ref _nodesVersion), cancellationToken);
 
     /// <summary>Stops delivering events and receipts to this instance. The backplane is not disposed (it is shared).</summary>
     public async ValueTask DisposeAsync()

@@ -69,23 +69,16 @@ internal sealed class NodeChangeSubscription
     }
 
     // Started under _gate: the backplane registers (or drops) the handler before its call returns.
-    private Task Subscribe()
-    {
-        try
-        {
-            return _backplane.SubscribeAsync(ImTopics.NodeChanges, OnChange);
-        }
-        catch (Exception e)
-        {
-            return Task.FromException(e);
-        }
-    }
+    private Task Subscribe() => Started(() => _backplane.SubscribeAsync(ImTopics.NodeChanges, OnChange));
 
-    private Task Unsubscribe()
+    private Task Unsubscribe() => Started(() => _backplane.UnsubscribeAsync(ImTopics.NodeChanges));
+
+    /// <summary>The call's task, or a failed one when the call throws before returning it.</summary>
+    private static Task Started(Func<Task> call)
     {
         try
         {
-            return _backplane.UnsubscribeAsync(ImTopics.NodeChanges);
+            return call();
         }
         catch (Exception e)
         {

@@ -1,3 +1,5 @@
+using RetroIm.Redis.Transport;
+
 namespace RetroIm.Redis;
 
 public sealed partial class RedisClient
@@ -7,19 +9,8 @@ public sealed partial class RedisClient
     /// after SCRIPT FLUSH or a restart), which also caches it again.
     /// </summary>
     /// <exception cref="RedisServerException">The script failed or returned an error reply.</exception>
-    public async Task<RespValue> EvalAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken = default)
-    {
-        var commandArgs = ScriptArgs(script, keys, args, withSource: false);
-        try
-        {
-            return await ExecuteAsync("EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
-        {
-            commandArgs[0] = script.Source;
-            return await ExecuteAsync("EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task<RespValue> EvalAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken = default) =>
+        EvalOnAsync(NextLink(), script, keys, args, withSource: false, cancellationToken);
 
     /// <summary>
     /// Runs a Lua script on the pool's first connection, so calls made one after the other (not concurrently) run in
@@ -34,18 +25,25 @@ public sealed partial class RedisClient
     /// after the other" means: a caller that starts calls in order under its own lock gets them run in that order.
     /// </remarks>
     /// <exception cref="RedisServerException">The script failed or returned an error reply.</exception>
-    public async Task<RespValue> EvalInOrderAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource, CancellationToken cancellationToken = default)
+    public Task<RespValue> EvalInOrderAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource, CancellationToken cancellationToken = default) =>
+        EvalOnAsync(_links[0], script, keys, args, withSource, cancellationToken);
+
+    /// <summary>
+    /// EVAL with the source, or EVALSHA and, when Redis answers NOSCRIPT, EVAL on the same connection (which caches
+    /// the script again). The first command is handed to the connection before the first await.
+    /// </summary>
+    private async Task<RespValue> EvalOnAsync(RedisLink link, LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource, CancellationToken cancellationToken)
     {
         var commandArgs = ScriptArgs(script, keys, args, withSource);
-        if (withSource) return await ExecuteOnAsync(_links[0], "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
+        if (withSource) return await ExecuteOnAsync(link, "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ExecuteOnAsync(_links[0], "EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
+            return await ExecuteOnAsync(link, "EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
         {
             commandArgs[0] = script.Source;
-            return await ExecuteOnAsync(_links[0], "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
+            return await ExecuteOnAsync(link, "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -105,11 +105,10 @@ public sealed partial class RedisClient : IAsyncDisposable
     /// <exception cref="RedisTimeoutException">No reply within <see cref="RedisOptions.CommandTimeout"/>.</exception>
     /// <exception cref="RedisConnectionException">Redis is unreachable, or the connection broke before the reply arrived.</exception>
     public Task<RespValue> ExecuteAsync(string command, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken)
-    {
-        // Round-robin; the unsigned counter stays non-negative when it wraps.
-        var link = _links[_links.Length == 1 ? 0 : Interlocked.Increment(ref _next) % (uint)_links.Length];
-        return ExecuteOnAsync(link, command, args, cancellationToken);
-    }
+        => ExecuteOnAsync(NextLink(), command, args, cancellationToken);
+
+    /// <summary>The pooled connection for the next command: round-robin (the unsigned counter stays non-negative when it wraps).</summary>
+    private RedisLink NextLink() => _links[_links.Length == 1 ? 0 : Interlocked.Increment(ref _next) % (uint)_links.Length];
 
     /// <summary>Closes every connection; commands still waiting fail with <see cref="ObjectDisposedException"/>.</summary>
     public async ValueTask DisposeAsync()
