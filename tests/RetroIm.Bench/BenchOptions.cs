@@ -28,6 +28,12 @@ internal sealed record BenchOptions
     public int StepSeconds { get; init; } = 4;
     public string? Peer { get; init; }
 
+    /// <summary>
+    /// <c>--floor</c>: also measure <see cref="FloorNode"/>, the least a broadcaster can spend here (one <c>send</c> per
+    /// delivery, nothing else), with the same load generator; reported under <c>floor</c> and <c>floor_ratio</c>.
+    /// </summary>
+    public bool Floor { get; init; }
+
     /// <summary>tests/bench/socketio (server.js, publisher.js, node_modules).</summary>
     public string? PeerDir { get; init; }
 
@@ -65,6 +71,11 @@ internal sealed record BenchOptions
         var o = new BenchOptions { Scenario = args[0], CommandLine = PublicCommandLine(args) };
         for (var i = 1; i < args.Length; i++)
         {
+            if (args[i] == "--floor")
+            {
+                o = o with { Floor = true };
+                continue;
+            }
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
             o = args[i] switch
             {
@@ -87,6 +98,7 @@ internal sealed record BenchOptions
         }
         if (o.Peer is not (null or "socketio")) throw new ArgumentException("--peer: only socketio is supported");
         if (o.Peer is not null && o.PeerDir is null) throw new ArgumentException("--peer socketio needs --peer-dir (run.sh passes it)");
+        if (o.Floor && o.Scenario == "recover") throw new ArgumentException("--floor is not for recover: the floor keeps no messages to catch up on");
         if (o.Scenario == "recover" && o.Nodes < 2) throw new ArgumentException("recover needs --nodes 2 or more");
         if (o.Clients < 1 || o.Nodes < 1 || o.Rate < 1 || o.Size < 40) throw new ArgumentException("clients, nodes, rate ≥ 1 and size ≥ 40");
         return o;

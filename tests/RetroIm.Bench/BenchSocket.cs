@@ -150,11 +150,17 @@ internal sealed class BenchSocket : IDisposable
         if (_start == _end) _start = _end = 0;
     }
 
-    private static bool AcceptMatches(ReadOnlySpan<char> headers, string key)
+    /// <summary>The <c>Sec-WebSocket-Accept</c> a server answers to <paramref name="key"/> (RFC 6455 §4.2.2).</summary>
+    public static string AcceptFor(string key)
     {
         Span<byte> hash = stackalloc byte[20];
         SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid), hash);
-        var expected = Convert.ToBase64String(hash);
+        return Convert.ToBase64String(hash);
+    }
+
+    private static bool AcceptMatches(ReadOnlySpan<char> headers, string key)
+    {
+        var expected = AcceptFor(key);
         foreach (var range in headers.Split("\r\n"))
         {
             var line = headers[range];

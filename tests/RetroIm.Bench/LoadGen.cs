@@ -54,9 +54,12 @@ internal sealed class LoadGen
 
     public static async Task<int> RunAsync(LoadGenSpec spec)
     {
-        await using IClientProtocol protocol = spec.Protocol == "socketio"
-            ? new SocketIoClientProtocol(spec.Ports, spec.Join)
-            : new RetroImClientProtocol(spec.Redis ?? throw new ArgumentException("--redis is required"));
+        await using IClientProtocol protocol = spec.Protocol switch
+        {
+            "socketio" => new SocketIoClientProtocol(spec.Ports, spec.Join),
+            "floor" => new FloorClientProtocol(spec.Ports),
+            _ => new RetroImClientProtocol(spec.Redis ?? throw new ArgumentException("--redis is required")),
+        };
         var gen = new LoadGen(spec, protocol);
         var clients = new List<Task>(spec.Count);
         Emit(new { @event = "hello" });

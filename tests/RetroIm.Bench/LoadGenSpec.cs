@@ -1,9 +1,9 @@
 namespace RetroIm.Bench;
 
 /// <summary>What one load-generator process does; travels as its command line.</summary>
-/// <param name="Protocol">"retroim" (connect URL through ImClient, RetroIm frames) or "socketio" (Engine.IO v4 / Socket.IO v5).</param>
+/// <param name="Protocol">"retroim" (connect URL through ImClient, RetroIm frames) "socketio" (Engine.IO v4 / Socket.IO v5) or "floor" (<see cref="FloorNode"/>).</param>
 /// <param name="Redis">RetroIm: the backplane's Redis, for <c>PrevConnectServerAsync</c>.</param>
-/// <param name="Ports">Socket.IO: the nodes' ports; client i starts at node i mod N, a reconnect tries the next one.</param>
+/// <param name="Ports">Socket.IO and the floor: the nodes' ports; client i starts at node i mod N, a reconnect tries the next one.</param>
 /// <param name="Join">Socket.IO: the room named in the handshake query (<c>$self</c> = the clientId's own room).</param>
 /// <param name="Recover">Reconnect when the socket drops; RetroIm clients present their last position.</param>
 internal sealed record LoadGenSpec(

@@ -6,8 +6,9 @@ namespace RetroIm.Bench;
 
 /// <summary>
 /// Runs the scenario against RetroIm and, with <c>--peer socketio</c>, against Socket.IO in the same run (one system
-/// after the other, each on a fresh redis-server), then prints the table and, as the last line, one JSON object with
-/// every figure: RetroIm's at the top level, the peer's under <c>peer</c>, RetroIm / peer under <c>ratio</c>.
+/// after the other, each on a fresh redis-server), and with <c>--floor</c> against <see cref="FloorNode"/>, then prints
+/// the table and, as the last line, one JSON object with every figure: RetroIm's at the top level, the peer's under
+/// <c>peer</c>, RetroIm / peer under <c>ratio</c>, the floor's under <c>floor</c> and RetroIm / floor under <c>floor_ratio</c>.
 /// </summary>
 internal sealed class Orchestrator(BenchOptions options)
 {
@@ -16,8 +17,10 @@ internal sealed class Orchestrator(BenchOptions options)
         var ours = await new ScenarioRunner(options, new RetroImTarget()).RunAsync();
         Dictionary<string, object?>? peer = null;
         if (options.Peer == "socketio") peer = await new ScenarioRunner(options, new SocketIoTarget(options.PeerDir!)).RunAsync();
+        var floor = options.Floor ? await new ScenarioRunner(options, new FloorTarget()).RunAsync() : null;
 
         var ratio = peer is null ? null : Ratios(ours, peer);
+        var floorRatio = floor is null ? null : Ratios(ours, floor);
         var now = DateTime.UtcNow;
         var json = new Dictionary<string, object?>
         {
@@ -38,8 +41,16 @@ internal sealed class Orchestrator(BenchOptions options)
             json["peer"] = peer;
             json["ratio"] = ratio;
         }
+        if (floor is not null)
+        {
+            json["floor"] = floor;
+            json["floor_ratio"] = floorRatio;
+        }
 
-        ResultTable.Print(Console.Out, options, ours, peer, ratio);
+        var columns = new List<ResultTable.Column>();
+        if (peer is not null) columns.Add(new("Socket.IO", peer, ratio!));
+        if (floor is not null) columns.Add(new("Floor", floor, floorRatio!));
+        ResultTable.Print(Console.Out, options, ours, columns);
         // Relaxed escaping: the line is for people and scripts, never embedded in HTML.
         var line = JsonSerializer.Serialize(json, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         if (options.ResultsDir is { } dir)
@@ -48,14 +59,14 @@ internal sealed class Orchestrator(BenchOptions options)
             var file = Path.Combine(dir, $"{options.Scenario}-{now:yyyyMMdd-HHmmss}.json");
             await File.WriteAllTextAsync(file, line + Environment.NewLine);
             var svg = Path.Combine(dir, $"latest-{options.Scenario}.svg");
-            await File.WriteAllTextAsync(svg, ChartWriter.Render(options, ours, peer));
+            await File.WriteAllTextAsync(svg, ChartWriter.Render(options, ours, peer, floor));
             Console.WriteLine($"results: {file}  chart: {svg}");
         }
         Console.WriteLine(line);
         return 0;
     }
 
-    /// <summary>RetroIm / Socket.IO for every numeric figure both have (null where the peer's is 0).</summary>
+    /// <summary>RetroIm / other for every numeric figure both have (null where the other's is 0).</summary>
     private static Dictionary<string, object?> Ratios(Dictionary<string, object?> ours, Dictionary<string, object?> peer)
     {
         var ratio = new Dictionary<string, object?>();

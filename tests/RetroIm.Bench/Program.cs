@@ -1,10 +1,12 @@
 using RetroIm.Bench;
 
-// RetroIm.Bench SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR]
+// RetroIm.Bench SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor]
 //                        [--loadgens G] [--concurrency C] [--idle-seconds S] [--step-seconds S] [--results DIR]
 // Scenarios: idle, fanout, direct, connect, recover, ceiling (README "Benchmarks"; tests/bench/run.sh is the entry point).
 // RetroIm.Bench loadgen …   (internal: one load-generator process, driven by the orchestrator over stdin/stdout)
+// RetroIm.Bench floor-node … (internal: one node of the floor, --floor; FloorNode.cs)
 if (args.Length > 0 && args[0] == "loadgen") return await LoadGen.RunAsync(LoadGenSpec.Parse(args));
+if (args.Length > 0 && args[0] == "floor-node") return await FloorNode.RunAsync(args);
 BenchOptions options;
 try
 {
@@ -13,7 +15,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--results DIR]");
+    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor] [--results DIR]");
     return 2;
 }
 return await new Orchestrator(options).RunAsync();

@@ -2,24 +2,29 @@ using System.Globalization;
 
 namespace RetroIm.Bench;
 
-/// <summary>The human table: one row per figure, RetroIm beside Socket.IO and their ratio.</summary>
+/// <summary>The human table: one row per figure, RetroIm beside each other system measured (Socket.IO, the floor) and the ratio to it.</summary>
 internal static class ResultTable
 {
-    public static void Print(TextWriter o, BenchOptions options, Dictionary<string, object?> ours, Dictionary<string, object?>? peer, Dictionary<string, object?>? ratio)
+    /// <summary>Another system's figures and RetroIm / its figures.</summary>
+    public sealed record Column(string Name, Dictionary<string, object?> Figures, Dictionary<string, object?> Ratio);
+
+    public static void Print(TextWriter o, BenchOptions options, Dictionary<string, object?> ours, IReadOnlyList<Column> others)
     {
         o.WriteLine();
         o.WriteLine($"scenario {options.Scenario}: {options.Clients} clients, {options.Nodes} node(s), rate {options.Rate}, size {options.Size} B, {Environment.ProcessorCount} cores");
-        o.WriteLine(peer is null ? $"{"figure",-28} {"RetroIm",14}" : $"{"figure",-28} {"RetroIm",14} {"Socket.IO",14} {"ratio",8}");
-        o.WriteLine(new string('-', peer is null ? 43 : 67));
+        var header = $"{"figure",-28} {"RetroIm",14}";
+        foreach (var c in others) header += $" {c.Name,14} {"ratio",8}";
+        o.WriteLine(header);
+        o.WriteLine(new string('-', header.Length));
         foreach (var (key, value) in ours)
         {
             if (key == "steps") continue;
             var line = $"{key,-28} {Text(value),14}";
-            if (peer is not null) line += $" {Text(peer.GetValueOrDefault(key)),14} {Text(ratio?.GetValueOrDefault(key)),8}";
+            foreach (var c in others) line += $" {Text(c.Figures.GetValueOrDefault(key)),14} {Text(c.Ratio.GetValueOrDefault(key)),8}";
             o.WriteLine(line);
         }
         PrintSteps(o, "RetroIm", ours);
-        if (peer is not null) PrintSteps(o, "Socket.IO", peer);
+        foreach (var c in others) PrintSteps(o, c.Name, c.Figures);
         o.WriteLine();
     }
 

@@ -9,7 +9,8 @@ namespace RetroIm.Bench;
 internal sealed class RetroImClientProtocol : IClientProtocol
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(30);
-    private static readonly Func<BenchSocket, CancellationToken, Task> AwaitWelcome = AwaitWelcomeAsync;
+    /// <summary>The handshake: the first frame must be the welcome (the floor answers one too).</summary>
+    internal static readonly Func<BenchSocket, CancellationToken, Task> AwaitWelcome = AwaitWelcomeAsync;
     private readonly RedisBackplane _backplane;
     private readonly ImClient _im;
 

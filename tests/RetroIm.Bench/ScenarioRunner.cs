@@ -21,7 +21,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     {
         try
         {
-            Console.Error.WriteLine($"[{target.Name}] starting redis-server and {options.Nodes} node(s)");
+            Console.Error.WriteLine($"[{target.Name}] starting {options.Nodes} node(s)");
             await target.StartAsync(options.Nodes);
             await target.PrepareAsync(options.Scenario, ClientPrefix, options.Clients);
             await SettleAsync(); // fresh processes settle (JIT, first GCs) before the baseline

@@ -1,0 +1,218 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace RetroIm.Bench;
+
+/// <summary>
+/// One node of the floor (<c>--floor</c>): the least a WebSocket broadcaster can do on this machine, so every figure
+/// has a floor measured beside it. It accepts the load generator's upgrades, answers 101 and a welcome frame, and
+/// then, told a plan over stdin (the same JSON the Socket.IO publisher takes), makes each message itself and writes it
+/// to each of its sockets with one non-blocking <c>send</c>: no Redis, no routing, no queue, no keep-alive, no
+/// reading. Whatever a real relay spends beyond this is its own cost; what this spends is the machine's.
+/// </summary>
+/// <remarks>
+/// <c>RetroIm.Bench floor-node --node I --nodes N</c> prints <c>{"event":"ready","port":P}</c>, answers each plan
+/// with <c>{"event":"done","seconds":…,"sent":…,"blocked":…}</c> and exits on <c>exit</c> or the end of stdin. Client
+/// <c>c{i}</c> belongs to node <c>i mod N</c> (the load generator connects it there); a direct plan's message k goes
+/// to client <c>k mod clients</c> at its global due time, so N nodes together keep the offered rate.
+/// </remarks>
+internal static class FloorNode
+{
+    private const int MaxHead = 8192;
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+    private static readonly byte[] Welcome = TextFrame("{\"type\":\"welcome\"}"u8);
+    private static readonly byte[] MessageHead = "{\"type\":\"message\",\"data\":"u8.ToArray();
+    private static readonly ConcurrentDictionary<string, Socket> Clients = new(StringComparer.Ordinal);
+    private static long _blocked;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var (node, nodes) = (Arg("--node"), Math.Max(1, Arg("--nodes")));
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(4096);
+        _ = AcceptLoopAsync(listener);
+        Emit(new { @event = "ready", port = ((IPEndPoint)listener.LocalEndPoint!).Port });
+        while (await Console.In.ReadLineAsync() is { } line && line != "exit")
+        {
+            using var command = JsonDocument.Parse(line);
+            Emit(Publish(command.RootElement, node, nodes));
+        }
+        return 0;
+    }
+
+    private static async Task AcceptLoopAsync(Socket listener)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            _ = HandshakeAsync(socket);
+        }
+    }
+
+    /// <summary>Reads the upgrade request, answers 101 and the welcome in one write, and keeps the socket by its <c>id</c>.</summary>
+    private static async Task HandshakeAsync(Socket socket)
+    {
+        using var timeout = new CancellationTokenSource(HandshakeTimeout);
+        try
+        {
+            var buffer = new byte[MaxHead];
+            var length = 0;
+            int end;
+            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
+            {
+                if (length == buffer.Length) throw new IOException("upgrade request head too long");
+                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token);
+                if (n == 0) throw new IOException("closed during the upgrade");
+                length += n;
+            }
+            var head = Encoding.ASCII.GetString(buffer, 0, end);
+            var id = QueryValue(head, "id") ?? throw new IOException("no id in the upgrade request");
+            var key = HeaderValue(head, "Sec-WebSocket-Key") ?? throw new IOException("no Sec-WebSocket-Key");
+            var response = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {BenchSocket.AcceptFor(key)}\r\n\r\n");
+            socket.NoDelay = true;
+            await socket.SendAsync(response.Concat(Welcome).ToArray(), SocketFlags.None, timeout.Token);
+            socket.Blocking = false;
+            if (Clients.TryGetValue(id, out var previous)) previous.Dispose();
+            Clients[id] = socket;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            socket.Dispose();
+        }
+    }
+
+    private static string? QueryValue(string head, string name)
+    {
+        var line = head[..Math.Max(0, head.IndexOf("\r\n", StringComparison.Ordinal))];
+        var query = line.IndexOf('?');
+        if (query < 0) return null;
+        var target = line[(query + 1)..line.LastIndexOf(' ')];
+        foreach (var pair in target.Split('&'))
+        {
+            if (pair.StartsWith(name + "=", StringComparison.Ordinal)) return Uri.UnescapeDataString(pair[(name.Length + 1)..]);
+        }
+        return null;
+    }
+
+    private static string? HeaderValue(string head, string name)
+    {
+        foreach (var line in head.Split("\r\n"))
+        {
+            var colon = line.IndexOf(':');
+            if (colon > 0 && line[..colon].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return line[(colon + 1)..].Trim();
+        }
+        return null;
+    }
+
+    /// <summary>Runs one plan on this thread, keeping the global schedule; the answer for the orchestrator.</summary>
+    private static object Publish(JsonElement command, int node, int nodes)
+    {
+        var direct = command.GetProperty("kind").GetString() == "direct";
+        var messages = command.GetProperty("messages").GetInt32();
+        var firstSeq = command.GetProperty("firstSeq").GetInt64();
+        var perSecond = command.GetProperty("perSecond").GetDouble();
+        var size = command.GetProperty("size").GetInt32();
+        var clients = direct ? command.GetProperty("clients").GetInt32() : 0;
+        var prefix = direct ? command.GetProperty("prefix").GetString()! : "";
+        var all = direct ? [] : Clients.Values.ToArray();
+        long total = direct ? (long)messages * clients : messages, sent = 0;
+        var blockedBefore = Interlocked.Read(ref _blocked);
+        var watch = Stopwatch.StartNew();
+        for (long k = 0; k < total; k++)
+        {
+            if (direct && (k % clients) % nodes != node) continue;
+            WaitUntil(watch, k / perSecond);
+            var seq = firstSeq + (direct ? k / clients : k);
+            // Made like a business would: stamped now, then framed once.
+            var frame = TextFrame([.. MessageHead, .. BenchPayload.Create(BenchPayload.NowMicros(), seq, size), (byte)'}']);
+            if (!direct)
+            {
+                foreach (var socket in all) sent += SendAll(socket, frame) ? 1 : 0;
+            }
+            else if (Clients.TryGetValue(prefix + (k % clients), out var socket))
+            {
+                sent += SendAll(socket, frame) ? 1 : 0;
+            }
+        }
+        return new { @event = "done", seconds = watch.Elapsed.TotalSeconds, sent, blocked = Interlocked.Read(ref _blocked) - blockedBefore };
+    }
+
+    /// <summary>Sleeps until the message is due (never spins: spinning would bill the floor for waiting). Messages are stamped when sent, so a late wake-up moves no latency.</summary>
+    private static void WaitUntil(Stopwatch watch, double seconds)
+    {
+        double left;
+        while ((left = seconds - watch.Elapsed.TotalSeconds) > 0) Thread.Sleep(TimeSpan.FromSeconds(Math.Max(left, 0.001)));
+    }
+
+    /// <summary>
+    /// One non-blocking send of the whole frame. When the kernel's buffer is full (a reader that fell behind) it waits
+    /// for room, at most a few seconds, and counts it in <c>blocked</c>: the floor has no queue to put it in.
+    /// </summary>
+    private static bool SendAll(Socket socket, byte[] frame)
+    {
+        var sent = 0;
+        var waits = 0;
+        try
+        {
+            while (sent < frame.Length)
+            {
+                var n = socket.Send(frame, sent, frame.Length - sent, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    if (waits++ == 0) Interlocked.Increment(ref _blocked);
+                    if (waits > 5) return false;
+                    socket.Poll(TimeSpan.FromSeconds(1), SelectMode.SelectWrite);
+                    continue;
+                }
+                if (error != SocketError.Success) return false;
+                sent += n;
+            }
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // replaced by the same client's newer connection
+        }
+    }
+
+    private static byte[] TextFrame(ReadOnlySpan<byte> payload)
+    {
+        var header = payload.Length < 126 ? 2 : 4;
+        if (payload.Length > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(payload), "floor frames stay under 64 KB");
+        var frame = new byte[header + payload.Length];
+        frame[0] = 0x81;
+        if (header == 2)
+        {
+            frame[1] = (byte)payload.Length;
+        }
+        else
+        {
+            frame[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+        }
+        payload.CopyTo(frame.AsSpan(header));
+        return frame;
+    }
+
+    private static void Emit(object o)
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(o));
+        Console.Out.Flush();
+    }
+}
