@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -17,7 +18,8 @@ namespace RetroIm.Bench;
 /// </summary>
 /// <remarks>
 /// <c>RetroIm.Bench floor-node --node I --nodes N</c> prints <c>{"event":"ready","port":P}</c>, answers each plan
-/// with <c>{"event":"done","seconds":…,"sent":…,"blocked":…}</c> and exits on <c>exit</c> or the end of stdin. Client
+/// with <c>{"event":"done","seconds":…,"sent":…,"blocked":…}</c>, <c>gc</c> (a full collection, for the idle
+/// scenario's after-GC memory) with <c>{"event":"gc"}</c>, and exits on <c>exit</c> or the end of stdin. Client
 /// <c>c{i}</c> belongs to node <c>i mod N</c> (the load generator connects it there); a direct plan's message k goes
 /// to client <c>k mod clients</c> at its global due time, so N nodes together keep the offered rate.
 /// </remarks>
@@ -41,6 +43,13 @@ internal static class FloorNode
         Emit(new { @event = "ready", port = ((IPEndPoint)listener.LocalEndPoint!).Port });
         while (await Console.In.ReadLineAsync() is { } line && line != "exit")
         {
+            if (line == "gc")
+            {
+                // As a RetroIm bench node's POST /debug/gc: a full, compacting collection that gives free memory back.
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                Emit(new { @event = "gc" });
+                continue;
+            }
             using var command = JsonDocument.Parse(line);
             Emit(Publish(command.RootElement, node, nodes));
         }
@@ -68,9 +77,11 @@ internal static class FloorNode
     private static async Task HandshakeAsync(Socket socket)
     {
         using var timeout = new CancellationTokenSource(HandshakeTimeout);
+        byte[]? buffer = null;
         try
         {
-            var buffer = new byte[MaxHead];
+            // Only for the handshake: an idle floor connection holds its socket and nothing else.
+            buffer = ArrayPool<byte>.Shared.Rent(MaxHead);
             var length = 0;
             int end;
             while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
@@ -94,6 +105,10 @@ internal static class FloorNode
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
             socket.Dispose();
+        }
+        finally
+        {
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -129,8 +144,8 @@ internal static class FloorNode
         var perSecond = command.GetProperty("perSecond").GetDouble();
         var size = command.GetProperty("size").GetInt32();
         var clients = direct ? command.GetProperty("clients").GetInt32() : 0;
-        var prefix = direct ? command.GetProperty("prefix").GetString()! : "";
-        var all = direct ? [] : Clients.Values.ToArray();
+        var prefix = command.GetProperty("prefix").GetString()!;
+        var all = direct ? [] : InClientOrder(prefix);
         long total = direct ? (long)messages * clients : messages, sent = 0;
         var blockedBefore = Interlocked.Read(ref _blocked);
         var watch = Stopwatch.StartNew();
@@ -152,6 +167,17 @@ internal static class FloorNode
         }
         return new { @event = "done", seconds = watch.Elapsed.TotalSeconds, sent, blocked = Interlocked.Read(ref _blocked) - blockedBefore };
     }
+
+    /// <summary>
+    /// The sockets in client order (c0, c1, …), as a relay's channel members are in join order. The order matters here:
+    /// consecutive clients live in the same load-generator process, which one wake-up then drains, while a hash order
+    /// wakes a different process for nearly every send and costs both sides more.
+    /// </summary>
+    private static Socket[] InClientOrder(string prefix)
+        => Clients.OrderBy(c => c.Key.StartsWith(prefix, StringComparison.Ordinal) && long.TryParse(c.Key.AsSpan(prefix.Length), out var i) ? i : long.MaxValue)
+            .ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Select(c => c.Value)
+            .ToArray();
 
     /// <summary>Sleeps until the message is due (never spins: spinning would bill the floor for waiting). Messages are stamped when sent, so a late wake-up moves no latency.</summary>
     private static void WaitUntil(Stopwatch watch, double seconds)

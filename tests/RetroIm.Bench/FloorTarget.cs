@@ -54,6 +54,12 @@ internal sealed class FloorTarget : IBenchTarget
         return done.Max(d => d.GetProperty("seconds").GetDouble());
     }
 
+    public async Task<bool> CollectGarbageAsync()
+    {
+        foreach (var node in ServerNodes()) await node.AskAsync("gc", TimeSpan.FromSeconds(30));
+        return true;
+    }
+
     public void KillNode(int index)
     {
         _nodes[index].Kill();
