@@ -3,7 +3,8 @@ namespace RetroIm.Bench;
 internal sealed partial class ScenarioRunner
 {
     /// <summary>
-    /// Steps the offered fan-out rate up from --rate/4; the ceiling is the highest step held with p99 ≤ 100 ms and no loss.
+    /// Steps the offered fan-out rate up from --rate/4; the ceiling is the highest step held: p99 ≤ 100 ms, no loss, and
+    /// at least 95 % of the offered rate delivered (a system that needs longer than the step to send it all has not held it).
     /// Stepping stops at a step that falls behind (under 90 % of the offered rate delivered) or, once a step was held, after
     /// two steps in a row not held: one late burst on a shared machine (the first steps follow the warm-up closely) does
     /// not end the search below the real ceiling.
@@ -27,7 +28,8 @@ internal sealed partial class ScenarioRunner
             await DeliveryPhaseAsync(ChannelPlan(seq, messages, rate), step);
             seq += messages;
             steps.Add(step);
-            var held = step["p99_ms"] is double p99 && p99 <= 100 && (long)step["lost"]! == 0;
+            var held = step["p99_ms"] is double p99 && p99 <= 100 && (long)step["lost"]! == 0
+                && step["deliveries_per_s"] is double kept && kept >= 0.95 * rate;
             Console.Error.WriteLine($"[{target.Name}] step {rate:0}/s offered: {step["deliveries_per_s"]}/s, p99 {step["p99_ms"]} ms, lost {step["lost"]} → {(held ? "held" : "not held")}");
             if (!held)
             {
