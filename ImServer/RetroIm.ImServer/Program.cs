@@ -60,6 +60,11 @@ if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
         using var self = System.Diagnostics.Process.GetCurrentProcess();
         return Results.Text($"{{\"heapBytes\":{GC.GetTotalMemory(false)},\"rssBytes\":{self.WorkingSet64}}}", "application/json");
     });
+    // What the process allocated and collected so far: the benchmark reads it before and after a phase for the bytes
+    // allocated per delivery and the GC pauses the phase cost.
+    app.MapGet("/debug/alloc", () => Results.Text(
+        $"{{\"allocatedBytes\":{GC.GetTotalAllocatedBytes(precise: true)},\"gen0\":{GC.CollectionCount(0)},\"gen1\":{GC.CollectionCount(1)},"
+        + $"\"gen2\":{GC.CollectionCount(2)},\"pauseMs\":{(long)GC.GetTotalPauseDuration().TotalMilliseconds}}}", "application/json"));
 }
 
 app.Run();

@@ -19,7 +19,8 @@ namespace RetroIm.Bench;
 /// <remarks>
 /// <c>RetroIm.Bench floor-node --node I --nodes N</c> prints <c>{"event":"ready","port":P}</c>, answers each plan
 /// with <c>{"event":"done","seconds":…,"sent":…,"blocked":…}</c>, <c>gc</c> (a full collection, for the idle
-/// scenario's after-GC memory) with <c>{"event":"gc"}</c>, and exits on <c>exit</c> or the end of stdin. Client
+/// scenario's after-GC memory) with <c>{"event":"gc"}</c>, <c>alloc</c> with what <c>GET /debug/alloc</c> answers on a
+/// RetroIm bench node, and exits on <c>exit</c> or the end of stdin. Client
 /// <c>c{i}</c> belongs to node <c>i mod N</c> (the load generator connects it there); a direct plan's message k goes
 /// to client <c>k mod clients</c> at its global due time, so N nodes together keep the offered rate.
 /// </remarks>
@@ -48,6 +49,12 @@ internal static class FloorNode
                 // As a RetroIm bench node's POST /debug/gc: a full, compacting collection that gives free memory back.
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 Emit(new { @event = "gc" });
+                continue;
+            }
+            if (line == "alloc")
+            {
+                // As a RetroIm bench node's GET /debug/alloc.
+                Emit(new { allocatedBytes = GC.GetTotalAllocatedBytes(precise: true), gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2), pauseMs = (long)GC.GetTotalPauseDuration().TotalMilliseconds });
                 continue;
             }
             using var command = JsonDocument.Parse(line);

@@ -60,6 +60,13 @@ internal sealed class FloorTarget : IBenchTarget
         return true;
     }
 
+    public async Task<ServerAllocations?> AllocationsAsync()
+    {
+        var nodes = new List<ServerAllocations>();
+        foreach (var node in ServerNodes()) nodes.Add(ServerAllocations.Parse(await node.AskAsync("alloc", TimeSpan.FromSeconds(30))));
+        return ServerAllocations.Sum(nodes);
+    }
+
     public void KillNode(int index)
     {
         _nodes[index].Kill();

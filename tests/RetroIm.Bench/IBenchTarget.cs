@@ -38,6 +38,13 @@ internal interface IBenchTarget : IAsyncDisposable
     /// </summary>
     Task<bool> CollectGarbageAsync() => Task.FromResult(false);
 
+    /// <summary>
+    /// Bytes allocated, collections and GC pause so far, summed over the live server processes (RetroIm: <c>GET
+    /// /debug/alloc</c>; the floor: its <c>alloc</c> command); null when the system cannot tell (Socket.IO: V8 keeps no
+    /// count of bytes allocated).
+    /// </summary>
+    Task<ServerAllocations?> AllocationsAsync() => Task.FromResult<ServerAllocations?>(null);
+
     /// <summary>The last lines each live node logged (RetroIm nodes log warnings and errors), for a run that went wrong.</summary>
     string ServerLogTail() => "";
 }

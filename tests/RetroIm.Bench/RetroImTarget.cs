@@ -122,7 +122,11 @@ internal sealed class RetroImTarget : IBenchTarget
         if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait));
     }
 
-    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(_nodes.Where((_, i) => !_killed.Contains(i)).Select(n => n.Port));
+    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(LivePorts());
+
+    public async Task<ServerAllocations?> AllocationsAsync() => await ServerAllocations.ReadAsync(LivePorts());
+
+    private IEnumerable<int> LivePorts() => _nodes.Where((_, i) => !_killed.Contains(i)).Select(n => n.Port);
 
     public string ServerLogTail() => string.Join(Environment.NewLine, _nodes.Select((n, i) =>
         _killed.Contains(i) ? "" : $"----- node {i} (pid {n.ProcessId}) -----{Environment.NewLine}{n.Log.Tail(60)}"));

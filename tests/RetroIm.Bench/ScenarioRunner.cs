@@ -175,6 +175,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var redisBefore = RedisCpu();
         var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
         var publisherBefore = target.PublisherCpuSeconds();
+        var allocBefore = await target.AllocationsAsync();
         Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
         var startedAt = BenchPayload.NowMicros();
         var publishSeconds = await target.PublishAsync(plan);
@@ -193,6 +194,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             report = next;
         }
         var serverCpu = SumCpu(pids) - cpuBefore;
+        var allocAfter = allocBefore is null ? null : await target.AllocationsAsync();
         // The nominal window (Total / PerSecond) keeps a short run from looking faster than offered; a slow one stretches it.
         var window = Math.Max(Math.Max(publishSeconds, plan.Total / plan.PerSecond), (report.LastMessageAt - startedAt) / 1e6);
         into["messages"] = plan.Total;
@@ -207,6 +209,12 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         into["max_ms"] = Num(report.Latency.MaxMs());
         into["server_cpu_s"] = Math.Round(serverCpu, 2);
         into["cpu_us_per_delivery"] = Math.Round(serverCpu * 1e6 / Math.Max(1, report.Received), 2);
+        if (allocBefore is not null && allocAfter is not null)
+        {
+            into["alloc_bytes_per_delivery"] = Math.Round((double)(allocAfter.AllocatedBytes - allocBefore.AllocatedBytes) / Math.Max(1, report.Received), 1);
+            into["gc_collections"] = allocAfter.Collections - allocBefore.Collections;
+            into["gc_pause_ms"] = allocAfter.PauseMs - allocBefore.PauseMs;
+        }
         into["redis_cpu_s"] = Math.Round(RedisCpu() - redisBefore, 2);
         into["publisher_cpu_s"] = Math.Round(publisherCpu, 2);
         into["loadgen_cpu_s"] = Math.Round(report.LoadGenCpu - loadCpuBefore, 2);

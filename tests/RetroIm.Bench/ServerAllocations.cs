@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace RetroIm.Bench;
+
+/// <summary>
+/// What the server processes allocated and collected so far, summed over the live nodes (RetroIm: <c>GET /debug/alloc</c>
+/// on bench nodes; the floor: its <c>alloc</c> command). A delivery phase reads it before and after for
+/// <c>alloc_bytes_per_delivery</c>, <c>gc_collections</c> and <c>gc_pause_ms</c>.
+/// </summary>
+internal sealed record ServerAllocations(long AllocatedBytes, long Collections, long PauseMs)
+{
+    /// <summary>One node's answer: <c>{"allocatedBytes","gen0","gen1","gen2","pauseMs"}</c> (gen0 counts every collection).</summary>
+    public static ServerAllocations Parse(JsonElement json)
+        => new(json.GetProperty("allocatedBytes").GetInt64(), json.GetProperty("gen0").GetInt64(), json.GetProperty("pauseMs").GetInt64());
+
+    public static ServerAllocations Sum(IEnumerable<ServerAllocations> nodes)
+        => nodes.Aggregate(new ServerAllocations(0, 0, 0), (a, b) => new(a.AllocatedBytes + b.AllocatedBytes, a.Collections + b.Collections, a.PauseMs + b.PauseMs));
+
+    /// <summary>The servers' <c>GET /debug/alloc</c>, summed.</summary>
+    public static async Task<ServerAllocations> ReadAsync(IEnumerable<int> ports)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var nodes = new List<ServerAllocations>();
+        foreach (var port in ports)
+        {
+            using var json = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/debug/alloc"));
+            nodes.Add(Parse(json.RootElement));
+        }
+        return Sum(nodes);
+    }
+}
