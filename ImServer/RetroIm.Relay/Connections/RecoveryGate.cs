@@ -95,6 +95,12 @@ internal sealed class RecoveryGate(int holdLimit)
         }
     }
 
+    /// <summary>The stream and epoch strings the gate holds for a stream (tests).</summary>
+    internal (string Stream, string Epoch)? HeldStrings(string stream)
+    {
+        lock (_lock) return _sent.HeldStrings(stream);
+    }
+
     /// <summary>Notes a replayed frame's position, or a stream's current position after recover_failed.</summary>
     public void Replayed(string stream, string epoch, long offset)
     {

@@ -25,6 +25,33 @@ public sealed class RecoveryGateTests
     }
 
     [Test]
+    public void Admit_EqualStringsFromLaterPackets_TheFirstInstancesStayHeld()
+    {
+        // Every packet parses fresh strings; the gate is long-lived, so it must not take each one (GC: old-to-young).
+        var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10));
+        var (ownStream, ownEpoch) = gate.HeldStrings("c:1")!.Value;
+        var (chanStream, chanEpoch) = gate.HeldStrings("ch:a")!.Value;
+
+        var sent = gate.Admit(Frame, Fresh("c:1"), Fresh("e"), 6);
+        var sentToChan = gate.Admit(Frame, Fresh("ch:a"), Fresh("f"), 11);
+        var held = gate.HeldStrings("c:1")!.Value;
+        var heldChan = gate.HeldStrings("ch:a")!.Value;
+        gate.Admit(Frame, Fresh("ch:a"), Fresh("g"), 1);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((sent, sentToChan), Is.EqualTo((RecoveryGate.Verdict.Send, RecoveryGate.Verdict.Send)));
+            Assert.That(ReferenceEquals(held.Stream, ownStream) && ReferenceEquals(held.Epoch, ownEpoch), Is.True, "own stream: fields");
+            Assert.That(ReferenceEquals(heldChan.Stream, chanStream) && ReferenceEquals(heldChan.Epoch, chanEpoch), Is.True, "channel: dictionary");
+            Assert.That(gate.HeldStrings("ch:a")!.Value.Epoch, Is.EqualTo("g"), "another epoch is taken");
+            Assert.That(gate.Admit(Frame, "c:1", "e", 6), Is.EqualTo(RecoveryGate.Verdict.Duplicate), "the offset moved on");
+            Assert.That(gate.Admit(Frame, "ch:a", "g", 1), Is.EqualTo(RecoveryGate.Verdict.Duplicate));
+        });
+    }
+
+    private static string Fresh(string text) => new(text.AsSpan());
+
+    [Test]
     public void SeveralStreams_EachTrackedApart_OnlyTheGappedOneRead()
     {
         var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10), ("ch:b", "g", 20));
