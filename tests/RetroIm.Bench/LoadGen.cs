@@ -10,7 +10,7 @@ namespace RetroIm.Bench;
 /// <summary>
 /// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
 /// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello"} when started, answers "connect"
-/// with {"event":"ready",…} once every client tried once, "report" with {"event":"report",…}, "reset" with
+/// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "report" with {"event":"report",…}, "reset" with
 /// {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
 /// open at most 20,000 files here. With <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects
 /// (RetroIm: a fresh connect URL plus its last channel position, so the node replays what it missed).
@@ -37,6 +37,7 @@ internal sealed class LoadGen
     private long _recovered;
     private long _recoverFailed;
     private long _lastReconnectAt;
+    private int _nextToConnect;
 
     private LoadGen(LoadGenSpec spec, IClientProtocol protocol)
     {
@@ -65,7 +66,8 @@ internal sealed class LoadGen
         Emit(new { @event = "hello" });
         while (await Console.In.ReadLineAsync() is { } line)
         {
-            if (line == "connect") Emit(await gen.ConnectAllAsync(clients));
+            if (line == "connect") Emit(await gen.ConnectAsync(clients, int.MaxValue));
+            else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(clients, int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line == "report") Emit(gen.Report());
             else if (line == "reset") Emit(gen.Reset());
             else if (line == "exit") break;
@@ -76,13 +78,20 @@ internal sealed class LoadGen
         return 0;
     }
 
-    private async Task<object> ConnectAllAsync(List<Task> clients)
+    /// <summary>
+    /// Connects the next <paramref name="count"/> clients not tried yet (all that are left for <c>connect</c>, N for
+    /// <c>connect N</c>: the orchestrator splits one process's clients into a cold and a warm half that way).
+    /// </summary>
+    private async Task<object> ConnectAsync(List<Task> clients, int count)
     {
         var watch = Stopwatch.StartNew();
         var connectTimes = new LatencyHistogram();
         long failed = 0;
+        var first = _nextToConnect;
+        var take = Math.Min(count, _ids.Length - first);
+        _nextToConnect += take;
         var options = new ParallelOptions { MaxDegreeOfParallelism = _spec.Concurrency, CancellationToken = _stop.Token };
-        await Parallel.ForEachAsync(Enumerable.Range(0, _ids.Length), options, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(first, take), options, async (i, ct) =>
         {
             var started = Stopwatch.GetTimestamp();
             try
@@ -101,7 +110,7 @@ internal sealed class LoadGen
         });
         return new
         {
-            @event = "ready", connected = _ids.Length - failed, failed, connect_s = watch.Elapsed.TotalSeconds,
+            @event = "ready", connected = take - failed, failed, connect_s = watch.Elapsed.TotalSeconds,
             connect_p50_ms = connectTimes.PercentileMs(50), connect_p99_ms = connectTimes.PercentileMs(99), errors = Errors(),
         };
     }

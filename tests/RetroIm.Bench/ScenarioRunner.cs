@@ -70,21 +70,25 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _loadGens.AddRange(await Task.WhenAll(starting));
 
         Console.Error.WriteLine($"[{target.Name}] connecting {options.Clients} clients from {_loadGens.Count} load generator(s)");
-        // The first half of the load generators, then the rest. The first half meets cold servers (JIT, empty pools:
+        // The first half of the load generators (or of the one's clients), then the rest. The first half meets cold servers (JIT, empty pools:
         // cold_connects_per_s); the second half meets servers that have run a while, as in production, and holds the
         // connection rate and p99 reported. The RSS growth over the second half is the marginal cost of a connection,
         // without those one-time costs.
+        // One process: its first half of clients, then the rest (a process with one client has no halves).
+        var single = _loadGens.Count == 1 && options.Clients >= 2;
         var split = _loadGens.Count >= 2 ? _loadGens.Count / 2 : _loadGens.Count;
-        var cold = await ConnectBatchAsync(_loadGens.Take(split));
+        var cold = single
+            ? await ConnectBatchAsync(_loadGens, "connect " + (options.Clients / 2).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : await ConnectBatchAsync(_loadGens.Take(split), "connect");
         var (connected, failed) = (cold.Connected, cold.Failed);
         var warm = cold;
-        if (split < _loadGens.Count)
+        if (single || split < _loadGens.Count)
         {
             await SettleAsync(); // the servers finish the first half's work (tiered JIT, garbage) before sampling
             var rssHalf = SumRss(target.ServerProcessIds);
             var cpuHalf = SumCpu(target.ServerProcessIds);
             var redisHalf = RedisCpu();
-            warm = await ConnectBatchAsync(_loadGens.Skip(split));
+            warm = await ConnectBatchAsync(single ? _loadGens : _loadGens.Skip(split), "connect");
             _figures["connect_server_cpu_us"] = Math.Round((SumCpu(target.ServerProcessIds) - cpuHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
             _figures["connect_redis_cpu_us"] = Math.Round((RedisCpu() - redisHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
             await SettleAsync();
@@ -99,12 +103,12 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _figures["connect_p99_ms"] = warm.P99;
     }
 
-    /// <summary>Has <paramref name="loadGens"/> connect their clients at once; the connected and failed counts, worst p99 and seconds taken.</summary>
-    private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IEnumerable<LoadGenProcess> loadGens)
+    /// <summary>Has <paramref name="loadGens"/> connect (<paramref name="command"/>) at once; the connected and failed counts, worst p99 and seconds taken.</summary>
+    private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IEnumerable<LoadGenProcess> loadGens, string command)
     {
         var batch = loadGens.ToList();
         var watch = Stopwatch.StartNew();
-        foreach (var g in batch) await g.SendAsync("connect");
+        foreach (var g in batch) await g.SendAsync(command);
         long connected = 0, failed = 0;
         var p99 = 0.0;
         foreach (var g in batch)
