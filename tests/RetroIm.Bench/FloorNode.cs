@@ -109,8 +109,9 @@ internal static class FloorNode
             if (Clients.TryGetValue(id, out var previous)) previous.Dispose();
             Clients[id] = socket;
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        catch (Exception)
         {
+            // Whatever went wrong (a closed socket, a timeout, a head it cannot read): this client is refused, the node goes on.
             socket.Dispose();
         }
         finally
