@@ -159,17 +159,7 @@ internal sealed class BenchSocket : IDisposable
     }
 
     private static bool AcceptMatches(ReadOnlySpan<char> headers, string key)
-    {
-        var expected = AcceptFor(key);
-        foreach (var range in headers.Split("\r\n"))
-        {
-            var line = headers[range];
-            var colon = line.IndexOf(':');
-            if (colon > 0 && line[..colon].Trim().Equals("Sec-WebSocket-Accept", StringComparison.OrdinalIgnoreCase))
-                return line[(colon + 1)..].Trim().SequenceEqual(expected);
-        }
-        return false;
-    }
+        => WebSocketWire.HeaderValue(headers, "Sec-WebSocket-Accept") == AcceptFor(key);
 
     /// <summary>
     /// The next whole message (fragments reassembled; pings answered, pongs skipped). A close frame is answered with a
@@ -389,25 +379,14 @@ internal sealed class BenchSocket : IDisposable
 
     private void SendFrame(int opcode, ReadOnlySpan<byte> payload)
     {
-        var header = payload.Length < 126 ? 6 : payload.Length <= ushort.MaxValue ? 8 : 14;
+        var header = WebSocketWire.HeaderLength(payload.Length, masked: true);
         var total = header + payload.Length;
         byte[]? rented = null;
         Span<byte> frame = total <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(total));
         try
         {
             frame = frame[..total];
-            frame[0] = (byte)(0x80 | opcode);
-            if (header == 6) frame[1] = (byte)(0x80 | payload.Length);
-            else if (header == 8)
-            {
-                frame[1] = 0x80 | 126;
-                BinaryPrimitives.WriteUInt16BigEndian(frame[2..], (ushort)payload.Length);
-            }
-            else
-            {
-                frame[1] = 0x80 | 127;
-                BinaryPrimitives.WriteUInt64BigEndian(frame[2..], (ulong)payload.Length);
-            }
+            WebSocketWire.WriteHeader(frame, opcode, payload.Length, masked: true);
             var mask = frame.Slice(header - 4, 4);
             Random.Shared.NextBytes(mask);
             var body = frame[header..];

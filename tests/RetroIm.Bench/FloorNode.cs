@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -100,7 +99,7 @@ internal static class FloorNode
             }
             var head = Encoding.ASCII.GetString(buffer, 0, end);
             var id = QueryValue(head, "id") ?? throw new IOException("no id in the upgrade request");
-            var key = HeaderValue(head, "Sec-WebSocket-Key") ?? throw new IOException("no Sec-WebSocket-Key");
+            var key = WebSocketWire.HeaderValue(head, "Sec-WebSocket-Key") ?? throw new IOException("no Sec-WebSocket-Key");
             var response = Encoding.ASCII.GetBytes(
                 $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {BenchSocket.AcceptFor(key)}\r\n\r\n");
             socket.NoDelay = true;
@@ -129,16 +128,6 @@ internal static class FloorNode
         foreach (var pair in target.Split('&'))
         {
             if (pair.StartsWith(name + "=", StringComparison.Ordinal)) return Uri.UnescapeDataString(pair[(name.Length + 1)..]);
-        }
-        return null;
-    }
-
-    private static string? HeaderValue(string head, string name)
-    {
-        foreach (var line in head.Split("\r\n"))
-        {
-            var colon = line.IndexOf(':');
-            if (colon > 0 && line[..colon].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return line[(colon + 1)..].Trim();
         }
         return null;
     }
@@ -227,19 +216,9 @@ internal static class FloorNode
 
     private static byte[] TextFrame(ReadOnlySpan<byte> payload)
     {
-        var header = payload.Length < 126 ? 2 : 4;
-        if (payload.Length > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(payload), "floor frames stay under 64 KB");
+        var header = WebSocketWire.HeaderLength(payload.Length, masked: false);
         var frame = new byte[header + payload.Length];
-        frame[0] = 0x81;
-        if (header == 2)
-        {
-            frame[1] = (byte)payload.Length;
-        }
-        else
-        {
-            frame[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
-        }
+        WebSocketWire.WriteHeader(frame, 0x1, payload.Length, masked: false);
         payload.CopyTo(frame.AsSpan(header));
         return frame;
     }

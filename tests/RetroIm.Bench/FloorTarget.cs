@@ -44,12 +44,8 @@ internal sealed class FloorTarget : IBenchTarget
     /// <summary>Every node runs the plan's schedule for its own sockets at once; the slowest node's seconds.</summary>
     public async Task<double> PublishAsync(PublishPlan plan)
     {
-        var command = JsonSerializer.Serialize(new
-        {
-            kind = plan.Direct ? "direct" : "chan", prefix = ScenarioRunner.ClientPrefix, clients = plan.Clients,
-            firstSeq = plan.FirstSeq, messages = plan.Messages, perSecond = plan.PerSecond, size = plan.Size,
-        });
-        var bound = TimeSpan.FromSeconds(30 + plan.Total / plan.PerSecond * 3);
+        var command = plan.ToCommand(RetroImTarget.Chan, ScenarioRunner.ClientPrefix);
+        var bound = plan.AnswerBound;
         var done = await Task.WhenAll(ServerNodes().Select(n => n.AskAsync(command, bound)));
         return done.Max(d => d.GetProperty("seconds").GetDouble());
     }

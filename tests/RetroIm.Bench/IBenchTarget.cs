@@ -3,7 +3,7 @@ namespace RetroIm.Bench;
 /// <summary>A system under test: its cluster on loopback, how clients reach it, and how the business publishes to it.</summary>
 internal interface IBenchTarget : IAsyncDisposable
 {
-    /// <summary>The column header: "RetroIm" or "Socket.IO".</summary>
+    /// <summary>The column header: "RetroIm", "Socket.IO" or "Floor".</summary>
     string Name { get; }
 
     /// <summary>Whether a reconnecting client gets the messages it missed (RetroIm's recovery; not the Redis adapter).</summary>

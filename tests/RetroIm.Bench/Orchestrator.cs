@@ -15,9 +15,10 @@ internal sealed class Orchestrator(BenchOptions options)
     public async Task<int> RunAsync()
     {
         var ours = await new ScenarioRunner(options, new RetroImTarget()).RunAsync();
-        Dictionary<string, object?>? peer = null;
-        if (options.Peer == "socketio") peer = await new ScenarioRunner(options, new SocketIoTarget(options.PeerDir!)).RunAsync();
-        var floor = options.Floor ? await new ScenarioRunner(options, new FloorTarget()).RunAsync() : null;
+        IBenchTarget? peerTarget = options.Peer == "socketio" ? new SocketIoTarget(options.PeerDir!) : null;
+        IBenchTarget? floorTarget = options.Floor ? new FloorTarget() : null;
+        var peer = peerTarget is null ? null : await new ScenarioRunner(options, peerTarget).RunAsync();
+        var floor = floorTarget is null ? null : await new ScenarioRunner(options, floorTarget).RunAsync();
 
         var ratio = peer is null ? null : Ratios(ours, peer);
         var floorRatio = floor is null ? null : Ratios(ours, floor);
@@ -48,8 +49,8 @@ internal sealed class Orchestrator(BenchOptions options)
         }
 
         var columns = new List<ResultTable.Column>();
-        if (peer is not null) columns.Add(new("Socket.IO", peer, ratio!));
-        if (floor is not null) columns.Add(new("Floor", floor, floorRatio!));
+        if (peer is not null) columns.Add(new(peerTarget!.Name, peer, ratio!));
+        if (floor is not null) columns.Add(new(floorTarget!.Name, floor, floorRatio!));
         ResultTable.Print(Console.Out, options, ours, columns);
         // Relaxed escaping: the line is for people and scripts, never embedded in HTML.
         var line = JsonSerializer.Serialize(json, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });

@@ -8,4 +8,17 @@ namespace RetroIm.Bench;
 internal sealed record PublishPlan(bool Direct, long FirstSeq, int Messages, int Clients, double PerSecond, int Size)
 {
     public long Total => Direct ? (long)Messages * Clients : Messages;
+
+    /// <summary>
+    /// The plan as the JSON line the Socket.IO publisher (publisher.js) and the floor's nodes take; <paramref name="room"/>
+    /// is the channel's room (Socket.IO) and direct receivers are <paramref name="prefix"/> + index.
+    /// </summary>
+    public string ToCommand(string room, string prefix) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        kind = Direct ? "direct" : "chan", room, prefix, clients = Clients, firstSeq = FirstSeq, messages = Messages,
+        perSecond = PerSecond, size = Size,
+    });
+
+    /// <summary>How long a publisher may take to answer the plan: three times its nominal length, plus 30 s.</summary>
+    public TimeSpan AnswerBound => TimeSpan.FromSeconds(30 + Total / PerSecond * 3);
 }

@@ -122,9 +122,9 @@ internal sealed class RetroImTarget : IBenchTarget
         if (wait > 0.002) await Task.Delay(TimeSpan.FromSeconds(wait));
     }
 
-    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(LivePorts());
+    public Task<bool> CollectGarbageAsync() => ServerDebug.CollectGarbageAsync(LivePorts());
 
-    public async Task<ServerAllocations?> AllocationsAsync() => await ServerAllocations.ReadAsync(LivePorts());
+    public async Task<ServerAllocations?> AllocationsAsync() => await ServerDebug.AllocationsAsync(LivePorts());
 
     private IEnumerable<int> LivePorts() => _nodes.Where((_, i) => !_killed.Contains(i)).Select(n => n.Port);
 

@@ -4,7 +4,7 @@ namespace RetroIm.Bench;
 
 /// <summary>
 /// What the server processes allocated and collected so far, summed over the live nodes (RetroIm: <c>GET /debug/alloc</c>
-/// on bench nodes; the floor: its <c>alloc</c> command). A delivery phase reads it before and after for
+/// on bench nodes, <see cref="ServerDebug"/>; the floor: its <c>alloc</c> command). A delivery phase reads it before and after for
 /// <c>alloc_bytes_per_delivery</c>, <c>gc_collections</c> and <c>gc_pause_ms</c>.
 /// </summary>
 internal sealed record ServerAllocations(long AllocatedBytes, long Collections, long PauseMs)
@@ -15,17 +15,4 @@ internal sealed record ServerAllocations(long AllocatedBytes, long Collections, 
 
     public static ServerAllocations Sum(IEnumerable<ServerAllocations> nodes)
         => nodes.Aggregate(new ServerAllocations(0, 0, 0), (a, b) => new(a.AllocatedBytes + b.AllocatedBytes, a.Collections + b.Collections, a.PauseMs + b.PauseMs));
-
-    /// <summary>The servers' <c>GET /debug/alloc</c>, summed.</summary>
-    public static async Task<ServerAllocations> ReadAsync(IEnumerable<int> ports)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        var nodes = new List<ServerAllocations>();
-        foreach (var port in ports)
-        {
-            using var json = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/debug/alloc"));
-            nodes.Add(Parse(json.RootElement));
-        }
-        return Sum(nodes);
-    }
 }

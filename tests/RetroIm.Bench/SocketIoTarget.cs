@@ -43,7 +43,7 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
 
     public Task PrepareAsync(string scenario, string prefix, int clients) => Task.CompletedTask;
 
-    public Task<bool> CollectGarbageAsync() => ServerGc.CollectAsync(_ports.Where((_, i) => !_killed.Contains(i)));
+    public Task<bool> CollectGarbageAsync() => ServerDebug.CollectGarbageAsync(_ports.Where((_, i) => !_killed.Contains(i)));
 
     public LoadGenSpec LoadGenSpec(string scenario, string prefix, int first, int count, int concurrency)
     {
@@ -58,12 +58,8 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
 
     public async Task<double> PublishAsync(PublishPlan plan)
     {
-        var command = JsonSerializer.Serialize(new
-        {
-            kind = plan.Direct ? "direct" : "chan", room = RetroImTarget.Chan, prefix = ScenarioRunner.ClientPrefix,
-            clients = plan.Clients, firstSeq = plan.FirstSeq, messages = plan.Messages, perSecond = plan.PerSecond, size = plan.Size,
-        });
-        var bound = TimeSpan.FromSeconds(30 + plan.Total / plan.PerSecond * 3);
+        var command = plan.ToCommand(RetroImTarget.Chan, ScenarioRunner.ClientPrefix);
+        var bound = plan.AnswerBound;
         var done = await _publisher!.AskAsync(command, bound);
         if (done.GetProperty("event").GetString() != "done") throw new InvalidOperationException("publisher: " + done);
         return done.GetProperty("seconds").GetDouble();
