@@ -189,7 +189,9 @@ internal sealed partial class RelayNodeService(
         var shortest = idle;
         if (keepAlive > TimeSpan.Zero && keepAlive < shortest) shortest = keepAlive;
         if (keepAliveTimeout > TimeSpan.Zero && keepAliveTimeout < shortest) shortest = keepAliveTimeout;
-        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5));
+        // Fine enough that the quarter interval over which sockets' keep-alives are spread (RelayConnection.KeepAliveDue)
+        // spans several sweeps: a walk over every connection is a few field reads each.
+        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 32, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond));
         var keepAliveMs = keepAlive > TimeSpan.Zero ? (long)keepAlive.TotalMilliseconds : 0;
         var keepAliveTimeoutMs = keepAliveTimeout > TimeSpan.Zero ? (long)keepAliveTimeout.TotalMilliseconds : 0;
         using var timer = new PeriodicTimer(period, time);

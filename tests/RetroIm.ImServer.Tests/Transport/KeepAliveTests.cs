@@ -82,5 +82,36 @@ public sealed class KeepAliveTests
         Assert.That(last.MessageData.GetString(), Is.EqualTo("last"));
     }
 
+    [Test]
+    public async Task KeepAlive_SocketsConnectedTogether_PingedOverSeveralSweepsNotInOne()
+    {
+        // 24 silent sockets upgraded together. Each gets its first PING after ¾ to all of the 1 s interval (a share
+        // fixed per socket), and the sweep runs every 100 ms, so the PINGs come in several sweeps rather than in one
+        // burst (the PONGs, and a reconnect wave's keep-alive traffic, with them).
+        const int count = 24;
+        var urls = await Task.WhenAll(Enumerable.Range(0, count).Select(i => _im.PrevConnectServerAsync($"ka-spread-{i}-" + Guid.NewGuid().ToString("N")[..8])));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = await Task.WhenAll(urls.Select(async url =>
+        {
+            await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port);
+            await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
+            var (status, _, _) = await raw.ReadResponseAsync();
+            var upgraded = clock.Elapsed;
+            await raw.ReadFrameAsync(); // the welcome
+            var (opcode, _) = await raw.ReadFrameAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            return (Status: status, Opcode: opcode, Upgraded: upgraded, Pinged: clock.Elapsed);
+        }));
+
+        var pinged = results.Select(r => r.Pinged.TotalMilliseconds).ToArray();
+        var silence = results.Select(r => (r.Pinged - r.Upgraded).TotalMilliseconds).ToArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Status), Is.All.EqualTo(101));
+            Assert.That(results.Select(r => r.Opcode), Is.All.EqualTo(0x9), "each socket's next frame is a PING");
+            Assert.That(silence, Is.All.GreaterThanOrEqualTo(700), "no PING before ¾ of the interval (less a tick's rounding)");
+            Assert.That(pinged.Max() - pinged.Min(), Is.GreaterThanOrEqualTo(50), "the PINGs came in more than one sweep");
+        });
+    }
+
     private static string PathAndQuery(string url) => new Uri(url).PathAndQuery;
 }
