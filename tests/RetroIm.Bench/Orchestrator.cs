@@ -34,6 +34,7 @@ internal sealed class Orchestrator(BenchOptions options)
             ["rate"] = options.Rate,
             ["size"] = options.Size,
             ["loadgens"] = options.LoadGenCount,
+            ["loadgen_sched"] = LoadGenProcess.BatchScheduling ? "batch" : "normal",
         };
         foreach (var (k, v) in ours) json[k] = v;
         if (peer is not null)
