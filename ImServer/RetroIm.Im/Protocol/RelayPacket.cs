@@ -87,9 +87,10 @@ public static class RelayPacket
         body = default;
         var newline = packet.Span.IndexOf((byte)'\n');
         if (newline < 0) return false;
+        var head = packet.Span[..newline];
         try
         {
-            header = JsonSerializer.Deserialize(packet.Span[..newline], ImJsonContext.Default.RelayHeader);
+            header = RelayHeaderReader.TryReadCanonical(head) ?? JsonSerializer.Deserialize(head, ImJsonContext.Default.RelayHeader);
         }
         catch (JsonException)
         {

@@ -1,0 +1,140 @@
+using System.Text.Json;
+
+namespace RetroIm.Im.Protocol;
+
+/// <summary>
+/// Reads a relay header in the form <see cref="RelayPacket.Write"/> and the publish scripts produce — one object with
+/// the exact lower-case names, each at most once, <c>k</c> one of the kind names, strings or null, arrays of strings or
+/// of integers — straight off a <see cref="Utf8JsonReader"/>: the header of every packet a node receives, which the
+/// serializer's constructor-parameter path read at about a microsecond each. Anything else (other spellings, numbers
+/// as strings, unknown properties, comments, malformed JSON) gets null, and the caller hands it to the serializer, so
+/// what is accepted and how it reads stays exactly the serializer's.
+/// </summary>
+internal static class RelayHeaderReader
+{
+    private enum Field
+    {
+        Kind = 1,
+        To = 2,
+        Chan = 4,
+        Id = 8,
+        ReceiptTopic = 16,
+        Epochs = 32,
+        Offsets = 64,
+    }
+
+    /// <summary>The header, or null when it is not in the canonical form (the serializer decides then).</summary>
+    public static RelayHeader? TryReadCanonical(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return Read(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // Malformed here (or a string that is not UTF-8): the serializer gives its own verdict and exception.
+            return null;
+        }
+    }
+
+    private static RelayHeader? Read(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+        var kind = RelayPacketKind.Message;
+        List<string>? to = null, epochs = null;
+        List<long>? offsets = null;
+        string? chan = null, id = null, receiptTopic = null;
+        Field seen = 0;
+        while (true)
+        {
+            if (!reader.Read()) return null;
+            if (reader.TokenType == JsonTokenType.EndObject) break;
+            var field = Name(ref reader);
+            if (field == 0 || (seen & field) != 0) return null;
+            seen |= field;
+            if (!reader.Read()) return null;
+            var ok = field switch
+            {
+                Field.Kind => TryKind(ref reader, out kind),
+                Field.To => TryStrings(ref reader, out to),
+                Field.Chan => TryString(ref reader, out chan),
+                Field.Id => TryString(ref reader, out id),
+                Field.ReceiptTopic => TryString(ref reader, out receiptTopic),
+                Field.Epochs => TryStrings(ref reader, out epochs),
+                _ => TryLongs(ref reader, out offsets),
+            };
+            if (!ok) return null;
+        }
+        // Only whitespace may follow, as for the serializer.
+        if (reader.Read()) return null;
+        return new RelayHeader(kind, to, chan, id, receiptTopic, epochs, offsets);
+    }
+
+    private static Field Name(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.PropertyName) return 0;
+        if (reader.ValueTextEquals("k"u8)) return Field.Kind;
+        if (reader.ValueTextEquals("to"u8)) return Field.To;
+        if (reader.ValueTextEquals("pe"u8)) return Field.Epochs;
+        if (reader.ValueTextEquals("po"u8)) return Field.Offsets;
+        if (reader.ValueTextEquals("id"u8)) return Field.Id;
+        if (reader.ValueTextEquals("chan"u8)) return Field.Chan;
+        if (reader.ValueTextEquals("rt"u8)) return Field.ReceiptTopic;
+        return 0;
+    }
+
+    private static bool TryKind(ref Utf8JsonReader reader, out RelayPacketKind kind)
+    {
+        kind = RelayPacketKind.Message;
+        if (reader.TokenType != JsonTokenType.String) return false;
+        if (reader.ValueTextEquals("message"u8)) kind = RelayPacketKind.Message;
+        else if (reader.ValueTextEquals("join"u8)) kind = RelayPacketKind.Join;
+        else if (reader.ValueTextEquals("leave"u8)) kind = RelayPacketKind.Leave;
+        else if (reader.ValueTextEquals("kick"u8)) kind = RelayPacketKind.Kick;
+        else if (reader.ValueTextEquals("grant"u8)) kind = RelayPacketKind.Grant;
+        else if (reader.ValueTextEquals("revoke"u8)) kind = RelayPacketKind.Revoke;
+        else if (reader.ValueTextEquals("drain"u8)) kind = RelayPacketKind.Drain;
+        else return false;
+        return true;
+    }
+
+    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.String) return false;
+        value = reader.GetString();
+        return true;
+    }
+
+    private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? values)
+    {
+        values = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartArray) return false;
+        values = [];
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType != JsonTokenType.String) return false;
+            values.Add(reader.GetString()!);
+        }
+        return false;
+    }
+
+    private static bool TryLongs(ref Utf8JsonReader reader, out List<long>? values)
+    {
+        values = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartArray) return false;
+        values = [];
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndArray) return true;
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value)) return false;
+            values.Add(value);
+        }
+        return false;
+    }
+}
