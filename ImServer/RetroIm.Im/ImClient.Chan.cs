@@ -90,7 +90,7 @@ public sealed partial class ImClient
         else await WhileRedisWaitsAsync(ct => _backplane.RemoveChanMembersAsync(chan, members, ct), cancellationToken, idempotent: true).ConfigureAwait(false);
         // Wait for the nodes holding members to confirm their channel subscription, so a channel message sent right
         // after this call returns reaches the members that were connected when it was called.
-        var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        var id = MessageIds.New(_time.GetUtcNow());
         await PublishAwaitingReportsAsync(id, members, new RelayHeader(kind, To: members, Chan: chan), default, cancellationToken).ConfigureAwait(false);
     }
 

@@ -46,7 +46,7 @@ public sealed partial class ImClient
         ArgumentNullException.ThrowIfNull(rights);
         var list = ValidRights(rights);
         if (list is null) return;
-        var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        var id = MessageIds.New(_time.GetUtcNow());
         await PublishAwaitingReportsAsync(id, [clientId], new RelayHeader(kind, To: [clientId]), RightsBody(list), cancellationToken).ConfigureAwait(false);
     }
 

@@ -139,7 +139,7 @@ public sealed partial class ImClient
     {
         var data = ImMessageSerializer.ToUtf8Json(message, _options.JsonSerializerOptions);
         var now = _time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
+        var id = MessageIds.New(now);
         return (id, ClientFrames.Message(id, from, chan, now.ToUnixTimeMilliseconds(), data.Span));
     }
 

@@ -106,7 +106,7 @@ internal sealed class ClientCommandHandler(
     private async Task PublishAsync(string clientId, ClientCommand command, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
+        var id = MessageIds.New(now);
         var frame = ClientFrames.Message(id, clientId, command.Target, now.ToUnixTimeMilliseconds(), ClientEventStream.ToUtf8(command.Data));
         // The same path as ImClient.SendChanMessageAsync, so the message gets a position and can be recovered.
         await backplane.PublishChanMessageAsync(command.Target, new RelayHeader(RelayPacketKind.Message, Chan: command.Target, Id: id),
