@@ -108,22 +108,26 @@ internal static class RelayHeaderReader
         return true;
     }
 
-    private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? values)
+    private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? values) => TryArray(ref reader, out values, StringElement);
+
+    private static bool TryLongs(ref Utf8JsonReader reader, out List<long>? values) => TryArray(ref reader, out values, LongElement);
+
+    private delegate bool ElementReader<T>(ref Utf8JsonReader reader, out T value);
+
+    private static bool StringElement(ref Utf8JsonReader reader, out string value)
     {
-        values = null;
-        if (reader.TokenType == JsonTokenType.Null) return true;
-        if (reader.TokenType != JsonTokenType.StartArray) return false;
-        values = [];
-        while (reader.Read())
-        {
-            if (reader.TokenType == JsonTokenType.EndArray) return true;
-            if (reader.TokenType != JsonTokenType.String) return false;
-            values.Add(reader.GetString()!);
-        }
-        return false;
+        value = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
+        return reader.TokenType == JsonTokenType.String;
     }
 
-    private static bool TryLongs(ref Utf8JsonReader reader, out List<long>? values)
+    private static bool LongElement(ref Utf8JsonReader reader, out long value)
+    {
+        value = 0;
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out value);
+    }
+
+    /// <summary>Null, or an array whose every element <paramref name="element"/> reads; false for anything else.</summary>
+    private static bool TryArray<T>(ref Utf8JsonReader reader, out List<T>? values, ElementReader<T> element)
     {
         values = null;
         if (reader.TokenType == JsonTokenType.Null) return true;
@@ -132,7 +136,7 @@ internal static class RelayHeaderReader
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndArray) return true;
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var value)) return false;
+            if (!element(ref reader, out var value)) return false;
             values.Add(value);
         }
         return false;
