@@ -29,7 +29,10 @@ cleanup() {
   wait 2>/dev/null || true
   echo "Stopped."
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# Ctrl-C / TERM: stop everything and end here (not at the "a process exited" line below, which is for crashes).
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
 wait_http() { # url name
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done
@@ -65,3 +68,4 @@ echo "RetroIm is running: open http://127.0.0.1:$WEB_PORT/   (API docs: /swagger
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}" || true
 echo "A process exited; stopping the rest (see .run/*.log)." >&2
+exit 1
