@@ -1,4 +1,7 @@
+using System.Reflection;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RetroIm.Im.Protocol;
 
@@ -84,28 +87,28 @@ internal static class RelayHeaderReader
         return 0;
     }
 
+    /// <summary>Each kind's wire name, as its <see cref="JsonStringEnumMemberNameAttribute"/> gives it to the serializer.</summary>
+    private static readonly (byte[] Name, RelayPacketKind Kind)[] KindNames = Enum.GetValues<RelayPacketKind>()
+        .Select(kind => (Encoding.UTF8.GetBytes(typeof(RelayPacketKind).GetField(kind.ToString())!.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()!.Name), kind))
+        .ToArray();
+
     private static bool TryKind(ref Utf8JsonReader reader, out RelayPacketKind kind)
     {
         kind = RelayPacketKind.Message;
         if (reader.TokenType != JsonTokenType.String) return false;
-        if (reader.ValueTextEquals("message"u8)) kind = RelayPacketKind.Message;
-        else if (reader.ValueTextEquals("join"u8)) kind = RelayPacketKind.Join;
-        else if (reader.ValueTextEquals("leave"u8)) kind = RelayPacketKind.Leave;
-        else if (reader.ValueTextEquals("kick"u8)) kind = RelayPacketKind.Kick;
-        else if (reader.ValueTextEquals("grant"u8)) kind = RelayPacketKind.Grant;
-        else if (reader.ValueTextEquals("revoke"u8)) kind = RelayPacketKind.Revoke;
-        else if (reader.ValueTextEquals("drain"u8)) kind = RelayPacketKind.Drain;
-        else return false;
-        return true;
+        foreach (var (name, value) in KindNames)
+        {
+            if (!reader.ValueTextEquals(name)) continue;
+            kind = value;
+            return true;
+        }
+        return false;
     }
 
     private static bool TryString(ref Utf8JsonReader reader, out string? value)
     {
         value = null;
-        if (reader.TokenType == JsonTokenType.Null) return true;
-        if (reader.TokenType != JsonTokenType.String) return false;
-        value = reader.GetString();
-        return true;
+        return reader.TokenType == JsonTokenType.Null || StringElement(ref reader, out value);
     }
 
     private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? values) => TryArray(ref reader, out values, StringElement);
@@ -116,8 +119,10 @@ internal static class RelayHeaderReader
 
     private static bool StringElement(ref Utf8JsonReader reader, out string value)
     {
-        value = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
-        return reader.TokenType == JsonTokenType.String;
+        value = "";
+        if (reader.TokenType != JsonTokenType.String) return false;
+        value = reader.GetString()!;
+        return true;
     }
 
     private static bool LongElement(ref Utf8JsonReader reader, out long value)

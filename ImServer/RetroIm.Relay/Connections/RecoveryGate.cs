@@ -98,7 +98,14 @@ internal sealed class RecoveryGate(int holdLimit)
     /// <summary>The stream and epoch strings the gate holds for a stream (tests).</summary>
     internal (string Stream, string Epoch)? HeldStrings(string stream)
     {
-        lock (_lock) return _sent.HeldStrings(stream);
+        lock (_lock)
+        {
+            foreach (var held in _sent.ToList())
+            {
+                if (held.Stream == stream) return (held.Stream, held.Epoch);
+            }
+            return null;
+        }
     }
 
     /// <summary>Notes a replayed frame's position, or a stream's current position after recover_failed.</summary>

@@ -48,18 +48,6 @@ internal struct SentPositions
         position.Offset = offset;
     }
 
-    /// <summary>The stream and epoch strings held for <paramref name="stream"/> (tests: equal strings set later do not replace them).</summary>
-    internal readonly (string Stream, string Epoch)? HeldStrings(string stream)
-    {
-        if (_firstStream is not null && string.Equals(_firstStream, stream, StringComparison.Ordinal)) return (_firstStream, _firstEpoch!);
-        if (_more is null) return null;
-        foreach (var (key, (epoch, _)) in _more)
-        {
-            if (string.Equals(key, stream, StringComparison.Ordinal)) return (key, epoch);
-        }
-        return null;
-    }
-
     /// <summary>Every stream's position, the first stream first, then the others in the order they appeared.</summary>
     public readonly List<RecoverPosition> ToList()
     {
