@@ -87,9 +87,10 @@ bench_smoke() {
   # The last line is the JSON: every client connected and got every message, on every system.
   if tail -1 "$results/bench.log" | node -e '
       const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      const ok = s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0;
+      const windows = s => (s.timeline || []).reduce((n, w) => n + w.deliveries, 0);
+      const ok = s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0 && windows(s) === 1000;
       if (!ok(r) || !ok(r.peer) || !ok(r.floor)) { console.error("bench: unexpected figures", JSON.stringify({ retroim: r, peer: r.peer, floor: r.floor })); process.exit(1); }'; then
-    echo "Passed!  bench: RetroIm, Socket.IO and the floor each delivered 1000 of 1000"; passed=$((passed + 1))
+    echo "Passed!  bench: RetroIm, Socket.IO and the floor each delivered 1000 of 1000, every one in the latency timeline"; passed=$((passed + 1))
   else
     echo "test.sh: bench figures wrong (see $results/bench.log)"; failed=$((failed + 1))
   fi

@@ -27,6 +27,7 @@ internal sealed class LoadGen
     private readonly string?[] _epoch;
     private readonly long[] _offset;
     private readonly LatencyHistogram _latency = new();
+    private readonly LatencyTimeline _timeline = new();
     private readonly List<string> _errors = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly EpollReceiver _receiver = new();
@@ -204,6 +205,7 @@ internal sealed class LoadGen
         if (!BenchPayload.TryRead(frame, out var sent, out var seq)) return;
         var now = BenchPayload.NowMicros();
         _latency.Record(now - sent);
+        _timeline.Record(sent, now - sent);
         if (seq <= _lastSeq[index])
         {
             Interlocked.Increment(ref _duplicates);
@@ -238,7 +240,7 @@ internal sealed class LoadGen
             connected = Interlocked.Read(ref _connectedNow), disconnects = Interlocked.Read(ref _disconnects),
             reconnects = Interlocked.Read(ref _reconnects), last_reconnect_at_us = Interlocked.Read(ref _lastReconnectAt),
             recovered = Interlocked.Read(ref _recovered), recover_failed = Interlocked.Read(ref _recoverFailed),
-            cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, hist = _latency.ToSparse(), errors = Errors(),
+            cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, hist = _latency.ToSparse(), timeline = _timeline.ToSparse(), errors = Errors(),
         };
     }
 
@@ -247,6 +249,7 @@ internal sealed class LoadGen
     {
         Array.Clear(_received);
         _latency.Clear();
+        _timeline.Clear();
         Interlocked.Exchange(ref _duplicates, 0);
         Interlocked.Exchange(ref _disconnects, 0);
         Interlocked.Exchange(ref _reconnects, 0);

@@ -6,6 +6,7 @@ namespace RetroIm.Bench;
 internal sealed class LoadReport
 {
     public LatencyHistogram Latency { get; } = new();
+    public LatencyTimeline Timeline { get; } = new();
     public long Received { get; private set; }
     public long Duplicated { get; private set; }
     public long MinLastSeq { get; private set; } = long.MaxValue;
@@ -34,5 +35,6 @@ internal sealed class LoadReport
         LoadGenCpu += r.GetProperty("cpu_s").GetDouble();
         foreach (var e in r.GetProperty("errors").EnumerateArray()) Errors.Add(e.GetString() ?? "");
         Latency.AddSparse(r.GetProperty("hist").EnumerateArray().Select(p => new[] { p[0].GetInt64(), p[1].GetInt64() }));
+        Timeline.AddSparse(r.GetProperty("timeline").EnumerateArray().Select(p => new[] { p[0].GetInt64(), p[1].GetInt64(), p[2].GetInt64() }));
     }
 }

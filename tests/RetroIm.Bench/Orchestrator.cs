@@ -68,13 +68,16 @@ internal sealed class Orchestrator(BenchOptions options)
         return 0;
     }
 
-    /// <summary>RetroIm / other for every numeric figure both have (null where the other's is 0).</summary>
+    /// <summary>
+    /// RetroIm / other for every numeric figure both have (null where the other's is 0), but the host's steal: it
+    /// describes the minute a system ran in, not the system.
+    /// </summary>
     private static Dictionary<string, object?> Ratios(Dictionary<string, object?> ours, Dictionary<string, object?> peer)
     {
         var ratio = new Dictionary<string, object?>();
         foreach (var (key, value) in ours)
         {
-            if (ResultTable.AsDouble(value) is not { } a || !peer.TryGetValue(key, out var p) || ResultTable.AsDouble(p) is not { } b) continue;
+            if (key.StartsWith("steal", StringComparison.Ordinal) || ResultTable.AsDouble(value) is not { } a || !peer.TryGetValue(key, out var p) || ResultTable.AsDouble(p) is not { } b) continue;
             ratio[key] = b == 0 ? null : Math.Round(a / b, 3);
         }
         return ratio;

@@ -18,23 +18,31 @@ internal static class ResultTable
         o.WriteLine(new string('-', header.Length));
         foreach (var (key, value) in ours)
         {
-            if (key == "steps") continue;
+            if (key is "steps" or "timeline") continue;
             var line = $"{key,-28} {Text(value),14}";
             foreach (var c in others) line += $" {Text(c.Figures.GetValueOrDefault(key)),14} {Text(c.Ratio.GetValueOrDefault(key)),8}";
             o.WriteLine(line);
         }
+        PrintTimeline(o, "RetroIm", ours);
+        foreach (var c in others) PrintTimeline(o, c.Name, c.Figures);
         PrintSteps(o, "RetroIm", ours);
         foreach (var c in others) PrintSteps(o, c.Name, c.Figures);
         o.WriteLine();
     }
 
+    private static void PrintTimeline(TextWriter o, string name, Dictionary<string, object?> figures)
+    {
+        if (figures.GetValueOrDefault("timeline") is not List<Dictionary<string, object?>> { Count: > 0 } rows) return;
+        o.WriteLine($"{name} p99 ms per {LatencyTimeline.WindowMicros / 1000} ms of send time: {string.Join(' ', rows.Select(r => Text(r["p99_ms"])))}");
+    }
+
     private static void PrintSteps(TextWriter o, string name, Dictionary<string, object?> figures)
     {
         if (figures.GetValueOrDefault("steps") is not List<Dictionary<string, object?>> steps) return;
-        o.WriteLine($"{name} steps (offered → delivered/s, p50, p99, max ms, lost, CPU-µs/delivery):");
+        o.WriteLine($"{name} steps (offered → delivered/s, p50, p99, max ms, lost, CPU-µs/delivery, steal %):");
         foreach (var s in steps)
         {
-            o.WriteLine($"  {Text(s["offered_deliveries_per_s"]),10} → {Text(s["deliveries_per_s"]),10}  {Text(s["p50_ms"]),8} {Text(s["p99_ms"]),8} {Text(s["max_ms"]),8}  {Text(s["lost"]),6}  {Text(s["cpu_us_per_delivery"]),6}");
+            o.WriteLine($"  {Text(s["offered_deliveries_per_s"]),10} → {Text(s["deliveries_per_s"]),10}  {Text(s["p50_ms"]),8} {Text(s["p99_ms"]),8} {Text(s["max_ms"]),8}  {Text(s["lost"]),6}  {Text(s["cpu_us_per_delivery"]),6}  {Text(s.GetValueOrDefault("steal_pct")),5}");
         }
     }
 

@@ -44,7 +44,7 @@ internal sealed partial class ScenarioRunner
         _figures["ceiling_deliveries_per_s"] = Math.Round(ceiling, 0);
         if (best is not null)
         {
-            foreach (var key in new[] { "deliveries_per_s", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_delivery", "total_cpu_us_per_delivery", "loadgen_cpu_s" })
+            foreach (var key in new[] { "deliveries_per_s", "p50_ms", "p99_ms", "max_ms", "cpu_us_per_delivery", "total_cpu_us_per_delivery", "loadgen_cpu_s", "steal_pct" })
                 _figures[key] = best[key];
         }
         _figures["steps"] = steps;

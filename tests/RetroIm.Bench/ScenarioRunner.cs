@@ -179,6 +179,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var redisBefore = RedisCpu();
         var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
         var publisherBefore = target.PublisherCpuSeconds();
+        var stealBefore = ProcStats.StealSeconds();
         var allocBefore = await target.AllocationsAsync();
         Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
         var startedAt = BenchPayload.NowMicros();
@@ -198,6 +199,8 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             report = next;
         }
         var serverCpu = SumCpu(pids) - cpuBefore;
+        var steal = ProcStats.StealSeconds() - stealBefore;
+        var elapsed = (BenchPayload.NowMicros() - startedAt) / 1e6;
         var allocAfter = allocBefore is null ? null : await target.AllocationsAsync();
         // The nominal window (Total / PerSecond) keeps a short run from looking faster than offered; a slow one stretches it.
         var window = Math.Max(Math.Max(publishSeconds, plan.Total / plan.PerSecond), (report.LastMessageAt - startedAt) / 1e6);
@@ -211,6 +214,15 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         into["p50_ms"] = Num(report.Latency.PercentileMs(50));
         into["p99_ms"] = Num(report.Latency.PercentileMs(99));
         into["max_ms"] = Num(report.Latency.MaxMs());
+        // Where the tail came from: the p99 of each window of send time (LatencyTimeline), the typical and the worst.
+        var timeline = report.Timeline.Rows(startedAt);
+        var windowP99 = timeline.Select(r => (long)r["p99_ms"]!).Order().ToList();
+        if (windowP99.Count > 0)
+        {
+            into["p99_ms_typical_window"] = windowP99[windowP99.Count / 2];
+            into["p99_ms_worst_window"] = windowP99[^1];
+        }
+        into["timeline"] = timeline;
         into["server_cpu_s"] = Math.Round(serverCpu, 2);
         into["cpu_us_per_delivery"] = Math.Round(serverCpu * 1e6 / Math.Max(1, report.Received), 2);
         if (allocBefore is not null && allocAfter is not null)
@@ -228,6 +240,10 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         // to the sender and part of the sender's to the receiver, and how it splits moves with scheduling, so the sum
         // is the figure to compare systems by when server CPU alone differs.
         into["total_cpu_us_per_delivery"] = Math.Round((serverCpu + redisCpu + publisherCpu + loadGenCpu) * 1e6 / Math.Max(1, report.Received), 2);
+        // The host's other guests: CPU time this machine's cores waited for while the phase ran (publishing and the
+        // wait for its last deliveries), as a share of all its cores over that time. Compare runs only when it is low.
+        into["steal_s"] = Math.Round(steal, 2);
+        into["steal_pct"] = Math.Round(100 * steal / Math.Max(1e-9, elapsed * Environment.ProcessorCount), 1);
     }
 
     private async Task<LoadReport> UntilAsync(Func<LoadReport, bool> done, string what, TimeSpan? timeout = null)
