@@ -86,6 +86,26 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
+    public async Task HeavyLoad_UpToFourCallsInFlight_NoMore_AndCallOrderHolds()
+    {
+        await Send(["warm"], "warm");
+        var before = Backplane.DirectSendBatches;
+        await PauseAsync();
+        var first = Send(["a"], "m0");
+        await WaitUntilRedisHoldsOurScriptAsync();
+        // Five full batches wait behind the first: when it returns, four go at once (each with a full one behind it),
+        // and the fifth only when one of those returns.
+        var sends = Enumerable.Range(1, 5 * DirectSendBatcher.MaxMessages).Select(i => Send(["a"], "m" + i)).ToArray();
+        await UnpauseAsync();
+        await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+
+        var a = await ReadAllAsync("a");
+        Assert.That(a.Select(e => e.Text), Is.EqualTo(Enumerable.Range(0, sends.Length + 1).Select(i => Text(Frame("m" + i)))), "call order");
+        Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(6));
+        Assert.That(Backplane.DirectSendDeepest, Is.EqualTo(DirectSendBatcher.MaxInFlight).And.EqualTo(4));
+    }
+
+    [Test]
     public async Task HeavyLoad_PipelinesAFullBatchBehindTheOneInFlight_AndCallOrderHoldsThroughAScriptFlush()
     {
         await Send(["warm"], "warm");

@@ -32,6 +32,9 @@ public sealed partial class RedisBackplane : IImBackplane
     /// <summary>Script calls with direct messages handed to Redis while another was in flight.</summary>
     internal long DirectSendPipelined => _directSends.Pipelined;
 
+    /// <summary>The most script calls with direct messages that were in flight at once.</summary>
+    internal int DirectSendDeepest => _directSends.Deepest;
+
     public event Action? Resubscribed;
 
     public string Kind => "redis";
