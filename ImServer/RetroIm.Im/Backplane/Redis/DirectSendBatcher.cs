@@ -12,9 +12,10 @@ namespace RetroIm.Im.Backplane;
 /// <para>Under heavy load (a full batch waiting) more batches, up to <see cref="MaxInFlight"/> in all, are pipelined
 /// behind the one in flight, so Redis starts on the next as soon as it finishes one instead of waiting a round trip
 /// through this process. Every batch goes to Redis on one connection (<see cref="RedisClient.EvalInOrderAsync"/>)
-/// and is handed to it under the lock that takes it from the queue, so batches run in call order: messages to the same client keep the order of the calls. A
-/// batch that may have another behind it is sent with the script's source, because an EVALSHA answered NOSCRIPT
-/// (after SCRIPT FLUSH) would be retried after the batch behind it; a batch sent alone uses the SHA1.</para>
+/// and is handed to it under the lock that takes it from the queue, so batches run in call order: messages to the
+/// same client keep the order of the calls. A batch that may have another behind it is sent with the script's source,
+/// because an EVALSHA answered NOSCRIPT (after SCRIPT FLUSH) would be retried after the batch behind it; a batch sent
+/// alone uses the SHA1.</para>
 /// <para>Each caller gets its own result. A batch that fails as a whole (the connection lost with it in flight, a
 /// timeout, connect refused) faults every caller in it with the same exception, so "it never reached Redis" is true of
 /// all of them or of none; a message the script rejects faults only its caller.</para>
@@ -120,9 +121,10 @@ internal sealed class DirectSendBatcher
     }
 
     /// <summary>
-    /// Under the lock: hands queued batches to Redis while there is room — one when nothing is in flight, another
-    /// (up to <see cref="MaxInFlight"/>) only when a full batch waits and the last one handed over carries the script's source. A batch carries the source when
-    /// the queue still holds a full batch after it (heavy load: the next may go behind it).
+    /// Under the lock: hands queued batches to Redis while there is room — one when nothing is in flight, another (up
+    /// to <see cref="MaxInFlight"/>) only when a full batch waits and the last one handed over carries the script's
+    /// source. A batch carries the source when the queue still holds a full batch after it (heavy load: the next may go
+    /// behind it).
     /// </summary>
     private void PumpLocked()
     {
