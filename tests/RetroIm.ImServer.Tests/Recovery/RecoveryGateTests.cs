@@ -2,7 +2,7 @@ using RetroIm.Relay.Connections;
 
 namespace RetroIm.ImServer.Tests.Recovery;
 
-/// <summary>The gate's bookkeeping of sent positions, with one stream (kept in fields) and several (a dictionary too).</summary>
+/// <summary>The gate's bookkeeping of sent positions, with one or two streams (kept in fields) and more (a dictionary too).</summary>
 [TestFixture]
 public sealed class RecoveryGateTests
 {
@@ -28,24 +28,32 @@ public sealed class RecoveryGateTests
     public void Admit_EqualStringsFromLaterPackets_TheFirstInstancesStayHeld()
     {
         // Every packet parses fresh strings; the gate is long-lived, so it must not take each one (GC: old-to-young).
-        var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10));
-        var (ownStream, ownEpoch) = gate.HeldStrings("c:1")!.Value;
-        var (chanStream, chanEpoch) = gate.HeldStrings("ch:a")!.Value;
+        var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10), ("ch:b", "h", 30));
+        var before = new[] { "c:1", "ch:a", "ch:b" }.Select(stream => gate.HeldStrings(stream)!.Value).ToArray();
 
-        var sent = gate.Admit(Frame, Fresh("c:1"), Fresh("e"), 6);
-        var sentToChan = gate.Admit(Frame, Fresh("ch:a"), Fresh("f"), 11);
-        var held = gate.HeldStrings("c:1")!.Value;
-        var heldChan = gate.HeldStrings("ch:a")!.Value;
+        var sent = new[]
+        {
+            gate.Admit(Frame, Fresh("c:1"), Fresh("e"), 6),
+            gate.Admit(Frame, Fresh("ch:a"), Fresh("f"), 11),
+            gate.Admit(Frame, Fresh("ch:b"), Fresh("h"), 31),
+        };
+        var after = new[] { "c:1", "ch:a", "ch:b" }.Select(stream => gate.HeldStrings(stream)!.Value).ToArray();
         gate.Admit(Frame, Fresh("ch:a"), Fresh("g"), 1);
+        gate.Admit(Frame, Fresh("ch:b"), Fresh("i"), 1);
 
         Assert.Multiple(() =>
         {
-            Assert.That((sent, sentToChan), Is.EqualTo((RecoveryGate.Verdict.Send, RecoveryGate.Verdict.Send)));
-            Assert.That(ReferenceEquals(held.Stream, ownStream) && ReferenceEquals(held.Epoch, ownEpoch), Is.True, "own stream: fields");
-            Assert.That(ReferenceEquals(heldChan.Stream, chanStream) && ReferenceEquals(heldChan.Epoch, chanEpoch), Is.True, "channel: dictionary");
-            Assert.That(gate.HeldStrings("ch:a")!.Value.Epoch, Is.EqualTo("g"), "another epoch is taken");
+            Assert.That(sent, Is.All.EqualTo(RecoveryGate.Verdict.Send));
+            string[] where = ["own stream: first fields", "first channel: second fields", "second channel: dictionary"];
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.That(ReferenceEquals(after[i].Stream, before[i].Stream) && ReferenceEquals(after[i].Epoch, before[i].Epoch), Is.True, where[i]);
+            }
+            Assert.That(gate.HeldStrings("ch:a")!.Value.Epoch, Is.EqualTo("g"), "another epoch is taken (fields)");
+            Assert.That(gate.HeldStrings("ch:b")!.Value.Epoch, Is.EqualTo("i"), "another epoch is taken (dictionary)");
             Assert.That(gate.Admit(Frame, "c:1", "e", 6), Is.EqualTo(RecoveryGate.Verdict.Duplicate), "the offset moved on");
             Assert.That(gate.Admit(Frame, "ch:a", "g", 1), Is.EqualTo(RecoveryGate.Verdict.Duplicate));
+            Assert.That(gate.Admit(Frame, "ch:b", "i", 1), Is.EqualTo(RecoveryGate.Verdict.Duplicate));
         });
     }
 
@@ -54,12 +62,13 @@ public sealed class RecoveryGateTests
     [Test]
     public void SeveralStreams_EachTrackedApart_OnlyTheGappedOneRead()
     {
-        var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10), ("ch:b", "g", 20));
+        var gate = OpenGate(("c:1", "e", 5), ("ch:a", "f", 10), ("ch:b", "g", 20), ("ch:c", "k", 7));
 
         Assert.Multiple(() =>
         {
             Assert.That(gate.Announce("ch:a", "f", 99), Is.False, "a stream is announced once per epoch");
             Assert.That(gate.Admit(Frame, "ch:b", "g", 21), Is.EqualTo(RecoveryGate.Verdict.Send));
+            Assert.That(gate.Admit(Frame, "ch:c", "k", 7), Is.EqualTo(RecoveryGate.Verdict.Duplicate));
             Assert.That(gate.Admit(Frame, "c:1", "e", 6), Is.EqualTo(RecoveryGate.Verdict.Send));
             Assert.That(gate.Admit(Frame, "ch:a", "f", 10), Is.EqualTo(RecoveryGate.Verdict.Duplicate));
             Assert.That(gate.Admit(Frame, "ch:a", "f", 12), Is.EqualTo(RecoveryGate.Verdict.Gap));
@@ -69,7 +78,8 @@ public sealed class RecoveryGateTests
         Assert.That(gate.TakePending(), Is.EqualTo(new[]
         {
             new RecoverPosition("c:1", "e", 6), new RecoverPosition("ch:a", "f", 10), new RecoverPosition("ch:b", "g", 21),
-        }), "all streams, in the order they appeared");
+            new RecoverPosition("ch:c", "k", 7),
+        }), "all streams, in the order they appeared (two in fields, then the dictionary's)");
     }
 
     /// <summary>A gate past its welcome: the positions announced, nothing held.</summary>
