@@ -20,7 +20,7 @@ public sealed class FuzzTest
 {
     private const int GoodClients = 6;
     // Compared after full collections on both sides (RssAfterGcAsync). The node grows 8–12 MB on the 2-core VM
-    // (thread-pool threads and runtime bookkeeping the attack made it add); a leak of 2 KB or more per refused token
+    // (thread-pool threads and runtime bookkeeping the attack made it add); a leak of 2.5 KB or more per refused token
     // (12,000–14,000 of them in 20 s there) crosses the bound.
     private const long RssGrowthBoundBytes = 32L * 1024 * 1024;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
