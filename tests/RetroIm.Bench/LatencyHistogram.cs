@@ -1,13 +1,13 @@
 namespace RetroIm.Bench;
 
 /// <summary>
-/// Latencies in 100 µs buckets up to 60 s (anything slower lands in the last bucket). Cheap to record from many
-/// threads (Interlocked), cheap to merge across load-generator processes (sparse [bucket, count] pairs).
+/// Latencies in fixed buckets, by default 100 µs up to 60 s (anything slower lands in the last bucket). Cheap to record
+/// from many threads (Interlocked), cheap to merge across load-generator processes (sparse [bucket, count] pairs).
 /// </summary>
-internal sealed class LatencyHistogram
+internal sealed class LatencyHistogram(int bucketMicros = 100, int buckets = 600_000)
 {
-    private const int BucketMicros = 100;
-    private readonly long[] _counts = new long[600_000];
+    private readonly int _bucketMicros = bucketMicros;
+    private readonly long[] _counts = new long[buckets];
 
     public long Count
     {
@@ -21,7 +21,7 @@ internal sealed class LatencyHistogram
 
     public void Record(long micros)
     {
-        var bucket = Math.Clamp(micros / BucketMicros, 0, _counts.Length - 1);
+        var bucket = Math.Clamp(micros / _bucketMicros, 0, _counts.Length - 1);
         Interlocked.Increment(ref _counts[bucket]);
     }
 
@@ -35,15 +35,15 @@ internal sealed class LatencyHistogram
         for (var i = 0; i < _counts.Length; i++)
         {
             seen += _counts[i];
-            if (seen >= rank) return (i + 1) * BucketMicros / 1000.0;
+            if (seen >= rank) return (i + 1) * _bucketMicros / 1000.0;
         }
-        return _counts.Length * BucketMicros / 1000.0;
+        return _counts.Length * _bucketMicros / 1000.0;
     }
 
     public double MaxMs()
     {
         for (var i = _counts.Length - 1; i >= 0; i--)
-            if (_counts[i] > 0) return (i + 1) * BucketMicros / 1000.0;
+            if (_counts[i] > 0) return (i + 1) * _bucketMicros / 1000.0;
         return double.NaN;
     }
 

@@ -216,7 +216,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         into["max_ms"] = Num(report.Latency.MaxMs());
         // Where the tail came from: the p99 of each window of send time (LatencyTimeline), the typical and the worst.
         var timeline = report.Timeline.Rows(startedAt);
-        var windowP99 = timeline.Select(r => (long)r["p99_ms"]!).Order().ToList();
+        var windowP99 = timeline.Select(r => (double)r["p99_ms"]!).Order().ToList();
         if (windowP99.Count > 0)
         {
             into["p99_ms_typical_window"] = windowP99[windowP99.Count / 2];

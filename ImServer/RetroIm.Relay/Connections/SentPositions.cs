@@ -14,7 +14,7 @@ internal struct SentPositions
 {
     private Slot _first;
     private Slot _second;
-    private Dictionary<string, (string Epoch, long Offset)>? _more;
+    private Dictionary<string, Slot>? _more;
 
     public readonly bool TryGetValue(string stream, out (string Epoch, long Offset) position)
     {
@@ -28,7 +28,11 @@ internal struct SentPositions
             position = (_second.Epoch!, _second.Offset);
             return true;
         }
-        if (_more is not null) return _more.TryGetValue(stream, out position);
+        if (_more is not null && _more.TryGetValue(stream, out var slot))
+        {
+            position = (slot.Epoch!, slot.Offset);
+            return true;
+        }
         position = default;
         return false;
     }
@@ -51,23 +55,18 @@ internal struct SentPositions
             _second.Set(stream, epoch, offset);
             return;
         }
-        // The key stays the instance first added; the value's epoch likewise.
-        ref var position = ref CollectionsMarshal.GetValueRefOrAddDefault(_more ??= new Dictionary<string, (string, long)>(StringComparer.Ordinal), stream, out _);
-        if (!string.Equals(position.Epoch, epoch, StringComparison.Ordinal)) position.Epoch = epoch;
-        position.Offset = offset;
+        // The key and the slot's stream stay the instance first added, as in the fields.
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_more ??= new Dictionary<string, Slot>(StringComparer.Ordinal), stream, out _);
+        slot.Set(stream, epoch, offset);
     }
 
     /// <summary>Every stream's position in the order the streams appeared.</summary>
     public readonly List<RecoverPosition> ToList()
     {
         var all = new List<RecoverPosition>(2 + (_more?.Count ?? 0));
-        foreach (var slot in (ReadOnlySpan<Slot>)[_first, _second])
+        foreach (var slot in new[] { _first, _second }.Concat(_more?.Values ?? Enumerable.Empty<Slot>()))
         {
             if (slot.Stream is not null) all.Add(new RecoverPosition(slot.Stream, slot.Epoch!, slot.Offset));
-        }
-        if (_more is not null)
-        {
-            foreach (var (stream, (epoch, offset)) in _more) all.Add(new RecoverPosition(stream, epoch, offset));
         }
         return all;
     }
