@@ -1,3 +1,4 @@
+using System.Globalization;
 using RetroIm.Im.Backplane;
 using RetroIm.Relay;
 using RetroIm.Relay.Diagnostics.Prometheus;
@@ -61,10 +62,12 @@ if (app.Configuration.GetValue("ImServer:DebugEndpoints", false))
         return Results.Text($"{{\"heapBytes\":{GC.GetTotalMemory(false)},\"rssBytes\":{self.WorkingSet64}}}", "application/json");
     });
     // What the process allocated and collected so far: the benchmark reads it before and after a phase for the bytes
-    // allocated per delivery and the GC pauses the phase cost.
+    // allocated per delivery and the GC pauses the phase cost. gen0MaxBudget is the young-generation cap the GC runs
+    // with: RetroIm.ImServer.csproj's, DOTNET_GCGen0MaxBudget's, or without either the GC's own (128 MiB here).
     app.MapGet("/debug/alloc", () => Results.Text(
         $"{{\"allocatedBytes\":{GC.GetTotalAllocatedBytes(precise: true)},\"gen0\":{GC.CollectionCount(0)},\"gen1\":{GC.CollectionCount(1)},"
-        + $"\"gen2\":{GC.CollectionCount(2)},\"pauseMs\":{(long)GC.GetTotalPauseDuration().TotalMilliseconds}}}", "application/json"));
+        + $"\"gen2\":{GC.CollectionCount(2)},\"pauseMs\":{(long)GC.GetTotalPauseDuration().TotalMilliseconds},"
+        + $"\"gen0MaxBudget\":{Convert.ToInt64(GC.GetConfigurationVariables().GetValueOrDefault("GCGen0MaxBudget", 0L), CultureInfo.InvariantCulture)}}}", "application/json"));
 }
 
 app.Run();

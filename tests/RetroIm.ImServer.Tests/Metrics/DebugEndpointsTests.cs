@@ -58,6 +58,8 @@ public sealed class DebugEndpointsTests
             Assert.That(collected.GetProperty("gen2").GetInt64() - after.GetProperty("gen2").GetInt64(), Is.GreaterThanOrEqualTo(2));
             Assert.That(collected.GetProperty("gen0").GetInt64(), Is.GreaterThanOrEqualTo(collected.GetProperty("gen1").GetInt64()));
             Assert.That(collected.GetProperty("pauseMs").GetInt64(), Is.GreaterThanOrEqualTo(after.GetProperty("pauseMs").GetInt64()));
+            // The young-generation cap of RetroIm.ImServer.csproj is the one the node's GC runs with.
+            Assert.That(collected.GetProperty("gen0MaxBudget").GetInt64(), Is.EqualTo(16L << 20));
         });
     }
 
