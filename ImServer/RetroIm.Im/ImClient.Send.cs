@@ -34,14 +34,12 @@ public sealed partial class ImClient
     /// <returns>The receipt when <paramref name="receipt"/> is true, else null.</returns>
     public async Task<SendReceipt?> SendMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, bool receipt = false, CancellationToken cancellationToken = default)
     {
-        if (senderClientId is not null) ValidateClientId(senderClientId, nameof(senderClientId));
-        var receivers = DistinctClientIds(receiverClientIds, nameof(receiverClientIds));
-        var (id, frame) = BuildFrame(senderClientId, chan: null, message);
+        var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
         if (receivers.Count == 0) return receipt ? new SendReceipt(id, [], []) : null;
 
         if (!receipt)
         {
-            await WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame, Retention, ct), cancellationToken).ConfigureAwait(false);
+            await PublishDirectAsync(receivers, id, frame, Retention, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -99,6 +97,42 @@ public sealed partial class ImClient
     /// <summary>Sends a message to one client (every connection it has); see <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</summary>
     public Task<SendReceipt?> SendMessageAsync(string? senderClientId, string receiverClientId, object? message, bool receipt = false, CancellationToken cancellationToken = default)
         => SendMessageAsync(senderClientId, [receiverClientId], message, receipt, cancellationToken);
+
+    /// <summary>
+    /// Sends a message that is not kept: it reaches the receivers' open connections and nothing else. It gets no
+    /// position and goes into no client's stream, so a client that is offline, or reconnects and recovers, never gets
+    /// it (as Socket.IO's volatile emit and Ably's ephemeral messages). For what is stale by the time a client comes
+    /// back: typing indicators, cursors, progress. It costs Redis one presence lookup per receiver instead of the
+    /// history append as well (about half the work of <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>).
+    /// Receivers get the same <c>{"type":"message",…}</c> frame, without <c>pos</c>.
+    /// </summary>
+    /// <param name="senderClientId">Shown to receivers as <c>from</c>; null for a system message.</param>
+    /// <param name="receiverClientIds">Receivers; duplicates are sent once.</param>
+    /// <param name="message">The payload; the same forms as <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    public async Task SendEphemeralMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, CancellationToken cancellationToken = default)
+    {
+        var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
+        if (receivers.Count == 0) return;
+        await PublishDirectAsync(receivers, id, frame, StreamRetention.None, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the sender, de-duplicates the receivers and makes the frame every receiver gets.</summary>
+    private (List<string> Receivers, string Id, byte[] Frame) PrepareDirect(string? senderClientId, IEnumerable<string> receiverClientIds, object? message)
+    {
+        if (senderClientId is not null) ValidateClientId(senderClientId, nameof(senderClientId));
+        var receivers = DistinctClientIds(receiverClientIds, nameof(receiverClientIds));
+        var (id, frame) = BuildFrame(senderClientId, chan: null, message);
+        return (receivers, id, frame);
+    }
+
+    /// <summary>A direct message without a receipt: retried only while it never reached Redis.</summary>
+    private Task<ClientsPublishResult> PublishDirectAsync(List<string> receivers, string id, byte[] frame, StreamRetention retention, CancellationToken cancellationToken)
+        => WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame, retention, ct), cancellationToken);
+
+    /// <summary>Sends a message that is not kept to one client; see <see cref="SendEphemeralMessageAsync(string?, IEnumerable{string}, object?, CancellationToken)"/>.</summary>
+    public Task SendEphemeralMessageAsync(string? senderClientId, string receiverClientId, object? message, CancellationToken cancellationToken = default)
+        => SendEphemeralMessageAsync(senderClientId, [receiverClientId], message, cancellationToken);
 
     /// <summary>
     /// Sends a message to every online member of a channel — FreeIM's <c>SendChanMessage</c>. Members receive

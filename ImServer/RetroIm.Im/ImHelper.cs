@@ -49,6 +49,14 @@ public static partial class ImHelper
     public static Task<SendReceipt?> SendMessageAsync(string? senderClientId, string receiverClientId, object? message, bool receipt = false, CancellationToken cancellationToken = default)
         => Instance.SendMessageAsync(senderClientId, receiverClientId, message, receipt, cancellationToken);
 
+    /// <inheritdoc cref="ImClient.SendEphemeralMessageAsync(string?, IEnumerable{string}, object?, CancellationToken)"/>
+    public static Task SendEphemeralMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, CancellationToken cancellationToken = default)
+        => Instance.SendEphemeralMessageAsync(senderClientId, receiverClientIds, message, cancellationToken);
+
+    /// <inheritdoc cref="ImClient.SendEphemeralMessageAsync(string?, string, object?, CancellationToken)"/>
+    public static Task SendEphemeralMessageAsync(string? senderClientId, string receiverClientId, object? message, CancellationToken cancellationToken = default)
+        => Instance.SendEphemeralMessageAsync(senderClientId, receiverClientId, message, cancellationToken);
+
     /// <inheritdoc cref="ImClient.SendChanMessageAsync"/>
     public static Task SendChanMessageAsync(string? senderClientId, string chan, object? message, CancellationToken cancellationToken = default)
         => Instance.SendChanMessageAsync(senderClientId, chan, message, cancellationToken);

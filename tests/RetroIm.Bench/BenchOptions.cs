@@ -34,6 +34,12 @@ internal sealed record BenchOptions
     /// </summary>
     public bool Floor { get; init; }
 
+    /// <summary>
+    /// <c>--ephemeral</c> (direct only): RetroIm sends with <c>SendEphemeralMessageAsync</c>, kept in no history and
+    /// never replayed, as Socket.IO's and the floor's direct sends always are; <c>ephemeral</c> in the JSON.
+    /// </summary>
+    public bool Ephemeral { get; init; }
+
     /// <summary>tests/bench/socketio (server.js, publisher.js, node_modules).</summary>
     public string? PeerDir { get; init; }
 
@@ -71,9 +77,9 @@ internal sealed record BenchOptions
         var o = new BenchOptions { Scenario = args[0], CommandLine = PublicCommandLine(args) };
         for (var i = 1; i < args.Length; i++)
         {
-            if (args[i] == "--floor")
+            if (args[i] is "--floor" or "--ephemeral")
             {
-                o = o with { Floor = true };
+                o = args[i] == "--floor" ? o with { Floor = true } : o with { Ephemeral = true };
                 continue;
             }
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -99,6 +105,7 @@ internal sealed record BenchOptions
         if (o.Peer is not (null or "socketio")) throw new ArgumentException("--peer: only socketio is supported");
         if (o.Peer is not null && o.PeerDir is null) throw new ArgumentException("--peer socketio needs --peer-dir (run.sh passes it)");
         if (o.Floor && o.Scenario == "recover") throw new ArgumentException("--floor is not for recover: the floor keeps no messages to catch up on");
+        if (o.Ephemeral && o.Scenario != "direct") throw new ArgumentException("--ephemeral is for direct only: channel messages are always kept");
         if (o.Scenario == "recover" && o.Nodes < 2) throw new ArgumentException("recover needs --nodes 2 or more");
         if (o.Clients < 1 || o.Nodes < 1 || o.Rate < 1 || o.Size < 40) throw new ArgumentException("clients, nodes, rate ≥ 1 and size ≥ 40");
         return o;

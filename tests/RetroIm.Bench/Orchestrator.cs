@@ -14,7 +14,7 @@ internal sealed class Orchestrator(BenchOptions options)
 {
     public async Task<int> RunAsync()
     {
-        var ours = await new ScenarioRunner(options, new RetroImTarget()).RunAsync();
+        var ours = await new ScenarioRunner(options, new RetroImTarget(options.Ephemeral)).RunAsync();
         IBenchTarget? peerTarget = options.Peer == "socketio" ? new SocketIoTarget(options.PeerDir!) : null;
         IBenchTarget? floorTarget = options.Floor ? new FloorTarget() : null;
         var peer = peerTarget is null ? null : await new ScenarioRunner(options, peerTarget).RunAsync();
@@ -36,6 +36,7 @@ internal sealed class Orchestrator(BenchOptions options)
             ["loadgens"] = options.LoadGenCount,
             ["loadgen_sched"] = LoadGenProcess.BatchScheduling ? "batch" : "normal",
         };
+        if (options.Ephemeral) json["ephemeral"] = true;
         foreach (var (k, v) in ours) json[k] = v;
         if (peer is not null)
         {

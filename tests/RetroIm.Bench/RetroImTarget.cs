@@ -10,7 +10,7 @@ namespace RetroIm.Bench;
 /// RetroIm: redis-server plus N ImServer processes (Release build), published to through ImClient in this process,
 /// exactly as business code would. Nodes run the test heartbeat (1 s, TTL 3 s) so a killed node is noticed in seconds.
 /// </summary>
-internal sealed class RetroImTarget : IBenchTarget
+internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
 {
     public const string Chan = "bench";
     private readonly List<ImServerProcess> _nodes = [];
@@ -107,7 +107,8 @@ internal sealed class RetroImTarget : IBenchTarget
     {
         try
         {
-            await Im.SendMessageAsync(null, [client], payload);
+            if (ephemeral) await Im.SendEphemeralMessageAsync(null, [client], payload);
+            else await Im.SendMessageAsync(null, [client], payload);
         }
         finally
         {

@@ -143,7 +143,8 @@ public interface IImBackplane : IAsyncDisposable
     /// stream of every client in <paramref name="clientIds"/> (online or not; they must be distinct) under its next
     /// offset. The published packet is <paramref name="header"/> with <see cref="RelayHeader.Epochs"/> and
     /// <see cref="RelayHeader.Offsets"/> aligned with <paramref name="clientIds"/>, then <c>\n</c>, then
-    /// <paramref name="frame"/> unchanged: the receiving node splices each receiver's position into its copy.
+    /// <paramref name="frame"/> unchanged: the receiving node splices each receiver's position into its copy. With
+    /// <see cref="StreamRetention.None"/> nothing is appended and the packet has no positions.
     /// </summary>
     Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default);
 

@@ -39,6 +39,36 @@ public abstract partial class BackplaneConformanceTests
     }
 
     [Test]
+    public async Task PublishMessageToClients_NotRetained_PacketWithoutPositions_NothingAppended()
+    {
+        var peer = await PeerAsync();
+        var inboxes = await TopicRecorder.StartAsync(peer, ImTopics.Node("n1"));
+        await Backplane.AddConnectionAsync(Conn("n1", "a"));
+        await Backplane.AddConnectionAsync(Conn("n1", "b"));
+        await Backplane.PublishMessageToClientsAsync(["a"], Header(["a"]), Frame("kept1"), Keep);
+
+        var several = await Backplane.PublishMessageToClientsAsync(["a", "b", "away"], Header(["a", "b", "away"]), Frame("brief1"), StreamRetention.None);
+        var one = await Backplane.PublishMessageToClientsAsync(["a"], Header(["a"]), Frame("brief2"), StreamRetention.None);
+        await Backplane.PublishMessageToClientsAsync(["a"], Header(["a"]), Frame("kept2"), Keep);
+
+        var packets = (await inboxes.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n1"))).Select(Read).ToList();
+        var positions = await Backplane.GetStreamPositionsAsync([ImStreams.Client("a"), ImStreams.Client("b"), ImStreams.Client("away")]);
+        var history = await Backplane.ReadStreamAsync(ImStreams.Client("a"), positions[0].Epoch, 0);
+        Assert.Multiple(() =>
+        {
+            Assert.That((several.NodeIds, several.OfflineClientIds), Is.EqualTo((new[] { "n1" }, new[] { "away" })));
+            Assert.That(one.NodeIds, Is.EqualTo(new[] { "n1" }));
+            Assert.That(packets.Select(p => p.Body), Is.EqualTo(new[] { "kept1", "brief1", "brief2", "kept2" }.Select(t => Text(Frame(t)))));
+            Assert.That(packets.Select(p => p.Header.To!.Count), Is.EqualTo(new[] { 1, 3, 1, 1 }));
+            Assert.That(packets.Select(p => (p.Header.Epochs is null, p.Header.Offsets is null)), Is.EqualTo(new[] { (false, false), (true, true), (true, true), (false, false) }));
+            // The messages that are not kept took no offset: the kept ones stay consecutive.
+            Assert.That(packets.Select(p => p.Header.Offsets?[0]), Is.EqualTo(new long?[] { 1, null, null, 2 }));
+            Assert.That(history.Entries.Select(e => (e.Offset, Text(e.Frame))), Is.EqualTo(new[] { (1L, Text(Frame("kept1"))), (2L, Text(Frame("kept2"))) }));
+            Assert.That(positions.Skip(1).Select(p => p.Offset), Is.EqualTo(new long[] { 0, 0 }), "nothing was appended for b or away");
+        });
+    }
+
+    [Test]
     public async Task GetStreamPositions_NewStream_StartsSequenceAndFirstPublishKeepsItsEpoch()
     {
         var before = await Backplane.GetStreamPositionsAsync([ImStreams.Client("a"), ImStreams.Chan("room")]);

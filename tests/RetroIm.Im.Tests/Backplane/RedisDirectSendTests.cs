@@ -106,6 +106,35 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
+    public async Task KeptAndNotKept_QueuedTogether_GoInSeparateCalls_InCallOrder()
+    {
+        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.Node("n1"));
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "a", "c1", null));
+        await Send(["warm"], "warm");
+        var before = Backplane.DirectSendBatches;
+        await PauseAsync();
+        var first = Send(["a"], "m0");
+        await WaitUntilRedisHoldsOurScriptAsync();
+        // Behind it: two kept, two not kept, two kept. A call has one retention, so they go as three calls.
+        var sends = Enumerable.Range(1, 6).Select(i => Send(["a"], "m" + i, retention: i is 3 or 4 ? StreamRetention.None : null)).ToArray();
+        await UnpauseAsync();
+        await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+
+        var packets = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.Node("n1"))).Select(packet =>
+        {
+            Assert.That(RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out _), Is.True, packet);
+            return (header!.Id, Offset: header.Offsets?[0]);
+        }).ToList();
+        var a = await ReadAllAsync("a");
+        Assert.Multiple(() =>
+        {
+            Assert.That(packets, Is.EqualTo(new (string?, long?)[] { ("m0", 1), ("m1", 2), ("m2", 3), ("m3", null), ("m4", null), ("m5", 4), ("m6", 5) }));
+            Assert.That(a.Select(e => e.Text), Is.EqualTo(new[] { 0, 1, 2, 5, 6 }.Select(i => Text(Frame("m" + i)))));
+            Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(4), "m0, then m1–m2, m3–m4, m5–m6");
+        });
+    }
+
+    [Test]
     public async Task HeavyLoad_PipelinesAFullBatchBehindTheOneInFlight_AndCallOrderHoldsThroughAScriptFlush()
     {
         await Send(["warm"], "warm");

@@ -49,6 +49,33 @@ public sealed class RecoveryTests : ClusterTestBase
     }
 
     [Test]
+    public async Task Ephemeral_ReachesTheOpenConnectionWithoutPosition_NeverReplayed()
+    {
+        var id = NewId("brief");
+        var positions = new StreamPositions();
+        var first = await ConnectToAsync(id, NodeA);
+        await Cluster.Client.SendMessageAsync(null, [id], new { n = "d0" });
+        positions.Track(await first.ExpectAsync("message", Bound));
+        await Cluster.Client.SendEphemeralMessageAsync("typist", id, new { n = "e0" });
+        var live = await first.ExpectAsync("message", Bound);
+        await first.CloseAsync(Bound);
+
+        await Cluster.Client.SendEphemeralMessageAsync(null, [id], new { n = "e1" });
+        await Cluster.Client.SendMessageAsync(null, [id], new { n = "d1" });
+        var second = await ReconnectAsync(id, NodeB, positions);
+        var (recovered, replayed) = await StreamPositions.ReadUntilRecoveredAsync(second, Bound);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((Data(live), live.Str("from")), Is.EqualTo(("e0", "typist")));
+            Assert.That(StreamPositions.Of(live), Is.Null, "a message that is not kept has no position");
+            Assert.That(replayed.Select(Data), Is.EqualTo(new[] { "d1" }), "what was sent while away and not kept is not replayed");
+            Assert.That(StreamPositions.Of(replayed[0])!.Value.Offset, Is.EqualTo(2), "the messages not kept took no offset");
+            Assert.That(Replayed(recovered), Is.EqualTo(new Dictionary<string, long> { [ImStreams.Client(id)] = 1 }));
+        });
+    }
+
+    [Test]
     public async Task Reconnect_LivePublishesOverlapReplay_EveryOffsetOnceInOrder()
     {
         const int count = 400;

@@ -17,8 +17,9 @@ public sealed partial class InMemoryBackplane
         ArgumentNullException.ThrowIfNull(clientIds);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(retention);
-        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
+        ArgumentOutOfRangeException.ThrowIfNegative(retention.MaxLength, nameof(retention));
         ThrowIfDisposed();
+        var retained = !retention.IsNone;
         var nodeIds = new List<string>();
         var offline = new List<string>();
         if (clientIds.Count == 0) return Task.FromResult(new ClientsPublishResult(nodeIds, offline));
@@ -32,7 +33,7 @@ public sealed partial class InMemoryBackplane
             for (var i = 0; i < clientIds.Count; i++)
             {
                 var clientId = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
-                (epochs[i], offsets[i]) = AppendLocked(ImStreams.Client(clientId), stored, retention, now);
+                if (retained) (epochs[i], offsets[i]) = AppendLocked(ImStreams.Client(clientId), stored, retention, now);
                 if (!_clientNodes.TryGetValue(clientId, out var nodes))
                 {
                     offline.Add(clientId);
@@ -43,7 +44,7 @@ public sealed partial class InMemoryBackplane
                     if (seenNodes.Add(nodeId)) nodeIds.Add(nodeId);
                 }
             }
-            var packet = RelayPacket.Write(header with { Epochs = epochs, Offsets = offsets }, stored);
+            var packet = RelayPacket.Write(retained ? header with { Epochs = epochs, Offsets = offsets } : header with { Epochs = null, Offsets = null }, stored);
             // Queued under the lock: append, lookup and publish are one step, as in the Redis script.
             foreach (var nodeId in nodeIds) _outbox.Enqueue((ImTopics.Node(nodeId), packet));
         }

@@ -24,8 +24,8 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(retention);
         if (clientIds.Count == 0) return new ClientsPublishResult([], []);
         // Checked here, so a bad argument faults this call only, never the batch it would join.
-        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
-        _ = TtlMs(retention.MaxAge);
+        ArgumentOutOfRangeException.ThrowIfNegative(retention.MaxLength, nameof(retention));
+        if (!retention.IsNone) _ = TtlMs(retention.MaxAge);
         var ids = new string[clientIds.Count];
         for (var i = 0; i < ids.Length; i++) ids[i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
         return await _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken).ConfigureAwait(false);
@@ -35,7 +35,7 @@ public sealed partial class RedisBackplane
     private RedisArg[] StreamArgs(StreamRetention retention)
     {
         var args = new RedisArg[StreamArgCount];
-        FillStreamArgs(args, retention);
+        FillStreamArgs(args, retention, allowNone: true);
         return args;
     }
 
@@ -99,14 +99,19 @@ public sealed partial class RedisBackplane
         return positions;
     }
 
-    private void FillStreamArgs(RedisArg[] args, StreamRetention retention)
+    /// <remarks>
+    /// <see cref="StreamRetention.None"/> (direct sends only) passes max entries 0, which the script reads as "append
+    /// nothing, assign no position".
+    /// </remarks>
+    private void FillStreamArgs(RedisArg[] args, StreamRetention retention, bool allowNone = false)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
+        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, allowNone ? 0 : 1, nameof(retention));
+        var none = retention.IsNone;
         args[0] = _keys.SeqPrefix;
         args[1] = _keys.HistPrefix;
         args[2] = retention.MaxLength;
-        args[3] = TtlMs(retention.MaxAge);
-        args[4] = NewEpoch();
+        args[3] = none ? 0 : TtlMs(retention.MaxAge);
+        args[4] = none ? "" : NewEpoch();
     }
 
     /// <summary>The header's JSON without its closing brace, so the script can add the positions it assigns.</summary>

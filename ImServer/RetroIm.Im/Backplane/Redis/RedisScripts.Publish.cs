@@ -79,7 +79,8 @@ internal static partial class RedisScripts
     /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, [8] node batch
     /// channel prefix, then per message [header JSON without its closing brace, frame, receiver count k, k distinct
     /// clientIds]. For each message in order: appends its frame to every receiver's stream and makes one packet,
-    /// header + positions + frame, for every node holding any of them. Then each node gets its packets, in message
+    /// header + positions + frame, for every node holding any of them; with max entries 0 (not retained) it appends
+    /// nothing and the packet is header + frame. Then each node gets its packets, in message
     /// order, as one PUBLISH on its batch channel (<c>RelayBatch</c>: length, <c>\n</c>, packet, …), or, when no one
     /// listens there (a node older than batches), one PUBLISH per packet on its node channel. Returns {nodeIds,
     /// offline clientIds} per message, flattened; a message that failed (e.g. a key of the wrong type) has an error
@@ -99,23 +100,29 @@ internal static partial class RedisScripts
           batch[#batch + 1] = #packet .. '\n'
           batch[#batch + 1] = packet
         end
+        -- Max entries 0 (StreamRetention.None): nothing is appended and the packet carries no positions.
+        local retained = maxLen > 0
         local function send(first, last, header, frame)
           if first == last then
             -- One receiver (the common case): no tables to merge nodes in.
             local client = ARGV[first]
-            local epoch, offset = append('c:' .. client, frame)
+            local epoch, offset
+            if retained then epoch, offset = append('c:' .. client, frame) end
             local held = redis.call('HKEYS', clientPrefix .. client)
             if #held == 0 then return {}, {client} end
-            local packet = header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame
+            local packet = retained and (header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame)
+              or (header .. '}\n' .. frame)
             for _, node in ipairs(held) do queue(node, packet) end
             return held, {}
           end
           local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
           for i = first, last do
             local client = ARGV[i]
-            local epoch, offset = append('c:' .. client, frame)
-            epochs[#epochs + 1] = '"' .. epoch .. '"'
-            offsets[#offsets + 1] = offset
+            if retained then
+              local epoch, offset = append('c:' .. client, frame)
+              epochs[#epochs + 1] = '"' .. epoch .. '"'
+              offsets[#offsets + 1] = offset
+            end
             local held = redis.call('HKEYS', clientPrefix .. client)
             if #held == 0 then offline[#offline + 1] = client end
             for _, node in ipairs(held) do
@@ -125,7 +132,8 @@ internal static partial class RedisScripts
               end
             end
           end
-          local packet = header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
+          local packet = retained and (header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame)
+            or (header .. '}\n' .. frame)
           for _, node in ipairs(nodes) do queue(node, packet) end
           return nodes, offline
         end
