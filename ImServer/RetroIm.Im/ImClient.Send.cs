@@ -117,6 +117,10 @@ public sealed partial class ImClient
         await PublishDirectAsync(receivers, id, frame, StreamRetention.None, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends a message that is not kept to one client; see <see cref="SendEphemeralMessageAsync(string?, IEnumerable{string}, object?, CancellationToken)"/>.</summary>
+    public Task SendEphemeralMessageAsync(string? senderClientId, string receiverClientId, object? message, CancellationToken cancellationToken = default)
+        => SendEphemeralMessageAsync(senderClientId, [receiverClientId], message, cancellationToken);
+
     /// <summary>Checks the sender, de-duplicates the receivers and makes the frame every receiver gets.</summary>
     private (List<string> Receivers, string Id, byte[] Frame) PrepareDirect(string? senderClientId, IEnumerable<string> receiverClientIds, object? message)
     {
@@ -129,10 +133,6 @@ public sealed partial class ImClient
     /// <summary>A direct message without a receipt: retried only while it never reached Redis.</summary>
     private Task<ClientsPublishResult> PublishDirectAsync(List<string> receivers, string id, byte[] frame, StreamRetention retention, CancellationToken cancellationToken)
         => WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame, retention, ct), cancellationToken);
-
-    /// <summary>Sends a message that is not kept to one client; see <see cref="SendEphemeralMessageAsync(string?, IEnumerable{string}, object?, CancellationToken)"/>.</summary>
-    public Task SendEphemeralMessageAsync(string? senderClientId, string receiverClientId, object? message, CancellationToken cancellationToken = default)
-        => SendEphemeralMessageAsync(senderClientId, [receiverClientId], message, cancellationToken);
 
     /// <summary>
     /// Sends a message to every online member of a channel — FreeIM's <c>SendChanMessage</c>. Members receive
