@@ -77,9 +77,14 @@ internal sealed record BenchOptions
         var o = new BenchOptions { Scenario = args[0], CommandLine = PublicCommandLine(args) };
         for (var i = 1; i < args.Length; i++)
         {
-            if (args[i] is "--floor" or "--ephemeral")
+            if (args[i] == "--floor")
             {
-                o = args[i] == "--floor" ? o with { Floor = true } : o with { Ephemeral = true };
+                o = o with { Floor = true };
+                continue;
+            }
+            if (args[i] == "--ephemeral")
+            {
+                o = o with { Ephemeral = true };
                 continue;
             }
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");

@@ -15,7 +15,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor] [--results DIR]");
+    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor] [--ephemeral] [--results DIR]");
     return 2;
 }
 return await new Orchestrator(options).RunAsync();

@@ -25,15 +25,16 @@ public sealed partial class InMemoryBackplane
         if (clientIds.Count == 0) return Task.FromResult(new ClientsPublishResult(nodeIds, offline));
         var seenNodes = new HashSet<string>(StringComparer.Ordinal);
         var stored = frame.ToArray();
-        var epochs = new string[clientIds.Count];
-        var offsets = new long[clientIds.Count];
+        // Not retained: no positions, and the packet carries none.
+        var epochs = retained ? new string[clientIds.Count] : null;
+        var offsets = retained ? new long[clientIds.Count] : null;
         lock (_gate)
         {
             var now = NowMs();
             for (var i = 0; i < clientIds.Count; i++)
             {
                 var clientId = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
-                if (retained) (epochs[i], offsets[i]) = AppendLocked(ImStreams.Client(clientId), stored, retention, now);
+                if (retained) (epochs![i], offsets![i]) = AppendLocked(ImStreams.Client(clientId), stored, retention, now);
                 if (!_clientNodes.TryGetValue(clientId, out var nodes))
                 {
                     offline.Add(clientId);
@@ -44,7 +45,7 @@ public sealed partial class InMemoryBackplane
                     if (seenNodes.Add(nodeId)) nodeIds.Add(nodeId);
                 }
             }
-            var packet = RelayPacket.Write(retained ? header with { Epochs = epochs, Offsets = offsets } : header with { Epochs = null, Offsets = null }, stored);
+            var packet = RelayPacket.Write(header with { Epochs = epochs, Offsets = offsets }, stored);
             // Queued under the lock: append, lookup and publish are one step, as in the Redis script.
             foreach (var nodeId in nodeIds) _outbox.Enqueue((ImTopics.Node(nodeId), packet));
         }

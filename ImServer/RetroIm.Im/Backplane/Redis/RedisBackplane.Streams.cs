@@ -35,7 +35,7 @@ public sealed partial class RedisBackplane
     private RedisArg[] StreamArgs(StreamRetention retention)
     {
         var args = new RedisArg[StreamArgCount];
-        FillStreamArgs(args, retention, allowNone: true);
+        FillStreamArgs(args, retention);
         return args;
     }
 
@@ -44,6 +44,8 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(chan);
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(retention);
+        // A channel message is always kept: its members recover by its position.
+        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, 1, nameof(retention));
         var args = new RedisArg[StreamArgCount + 4];
         FillStreamArgs(args, retention);
         args[5] = _keys.Topic(ImTopics.Chan(chan));
@@ -100,12 +102,12 @@ public sealed partial class RedisBackplane
     }
 
     /// <remarks>
-    /// <see cref="StreamRetention.None"/> (direct sends only) passes max entries 0, which the script reads as "append
-    /// nothing, assign no position".
+    /// <see cref="StreamRetention.None"/> passes max entries 0, which the direct-send script reads as "append nothing,
+    /// assign no position".
     /// </remarks>
-    private void FillStreamArgs(RedisArg[] args, StreamRetention retention, bool allowNone = false)
+    private void FillStreamArgs(RedisArg[] args, StreamRetention retention)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(retention.MaxLength, allowNone ? 0 : 1, nameof(retention));
+        ArgumentOutOfRangeException.ThrowIfNegative(retention.MaxLength, nameof(retention));
         var none = retention.IsNone;
         args[0] = _keys.SeqPrefix;
         args[1] = _keys.HistPrefix;
