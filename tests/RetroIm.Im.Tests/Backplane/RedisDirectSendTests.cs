@@ -273,12 +273,19 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         var first = Send(["ok0"], "ok0");
         var ok1 = Send(["ok1"], "ok1");
         var bad = Send(["bad"], "bad");
+        var badOfTwo = Send(["ok3", "bad"], "bad2");
         var ok2 = Send(["ok2"], "ok2");
         await UnpauseAsync();
 
-        var error = Assert.ThrowsAsync<RedisServerException>(async () => await bad.WaitAsync(Timeout));
-        Assert.That(error!.ErrorCode, Is.EqualTo("WRONGTYPE"));
-        await Task.WhenAll(first, ok1, ok2).WaitAsync(Timeout);
+        foreach (var rejected in new[] { bad, badOfTwo })
+        {
+            var error = Assert.ThrowsAsync<RedisServerException>(async () => await rejected.WaitAsync(Timeout));
+            Assert.That(error!.ErrorCode, Is.EqualTo("WRONGTYPE"));
+        }
+        // The results behind the rejected ones are still their own (the reply is read past each error).
+        Assert.That((await ok2.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "ok2" }));
+        Assert.That((await ok1.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "ok1" }));
+        await first.WaitAsync(Timeout);
         foreach (var client in new[] { "ok0", "ok1", "ok2" }) Assert.That((await ReadAllAsync(client)).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame(client)) }));
     }
 

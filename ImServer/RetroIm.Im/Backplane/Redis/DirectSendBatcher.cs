@@ -229,35 +229,46 @@ internal sealed class DirectSendBatcher
 
     private static void Complete(List<DirectSend> batch, RespValue? reply, Exception? error)
     {
+        // The script's flat reply: per message, in order, nodes and offline clients, or -1 and an error.
+        var items = error is null ? reply!.Items : null;
+        var at = 0;
         for (var m = 0; m < batch.Count; m++)
         {
             var send = batch[m];
             send.Registration.Dispose();
-            if (error is not null)
+            if (items is null)
             {
-                send.Completion.TrySetException(error);
+                send.Completion.TrySetException(error!);
                 continue;
             }
             try
             {
-                var items = reply!.Items;
-                var nodes = items[2 * m];
-                if (nodes.IsError)
+                var nodeCount = items[at++].AsInt64();
+                if (nodeCount < 0)
                 {
-                    send.Completion.TrySetException(new RedisServerException(nodes.AsString()!));
+                    send.Completion.TrySetException(new RedisServerException(items[at++].AsString()!));
                     continue;
                 }
-                var offline = items[2 * m + 1].Items;
-                var offlineIds = new List<string>(offline.Count);
-                for (var i = 0; i < offline.Count; i++) offlineIds.Add(offline[i].AsString()!);
-                send.Completion.TrySetResult(new ClientsPublishResult(RedisBackplane.SortedStrings(nodes), offlineIds));
+                var nodes = ReadStrings(items, ref at, nodeCount);
+                var offline = ReadStrings(items, ref at, items[at++].AsInt64());
+                nodes.Sort(StringComparer.Ordinal);
+                send.Completion.TrySetResult(new ClientsPublishResult(nodes, offline));
             }
             catch (Exception e)
             {
-                // A reply of the wrong shape: say so to this caller rather than leave it waiting.
+                // A reply of the wrong shape: say so to this caller (and the rest of the batch) rather than leave it waiting.
                 send.Completion.TrySetException(e);
+                items = null;
+                error = e;
             }
         }
+    }
+
+    private static List<string> ReadStrings(IReadOnlyList<RespValue> items, ref int at, long count)
+    {
+        var strings = new List<string>((int)count);
+        for (var i = 0; i < count; i++) strings.Add(items[at++].AsString()!);
+        return strings;
     }
 
     private enum SendState
