@@ -180,14 +180,25 @@ public sealed partial class ImClient : IAsyncDisposable
     private static List<string> DistinctClientIds(IEnumerable<string> clientIds, string paramName)
     {
         ArgumentNullException.ThrowIfNull(clientIds, paramName);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var list = new List<string>();
+        var list = new List<string>(clientIds.TryGetNonEnumeratedCount(out var count) ? count : 4);
+        // A few receivers (the common case: one) are compared one by one; a set only for more.
+        HashSet<string>? seen = null;
         foreach (var clientId in clientIds)
         {
             ValidateClientId(clientId, paramName);
-            if (seen.Add(clientId)) list.Add(clientId);
+            if (seen is null && list.Count == 8) seen = new HashSet<string>(list, StringComparer.Ordinal);
+            if (seen is null ? !ContainsOrdinal(list, clientId) : seen.Add(clientId)) list.Add(clientId);
         }
         return list;
+
+        static bool ContainsOrdinal(List<string> list, string value)
+        {
+            foreach (var item in list)
+            {
+                if (string.Equals(item, value, StringComparison.Ordinal)) return true;
+            }
+            return false;
+        }
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -17,6 +17,12 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <summary>CPU seconds used so far by whatever publishes (RetroIm: this process, ImClient in it; Socket.IO: publisher.js).</summary>
     double PublisherCpuSeconds();
 
+    /// <summary>
+    /// Bytes the publisher has allocated so far (RetroIm: this process, where ImClient runs); null when the system cannot
+    /// tell (Socket.IO's publisher.js, the floor).
+    /// </summary>
+    long? PublisherAllocatedBytes() => null;
+
     /// <summary>Starts redis-server and the nodes; completes when every node serves.</summary>
     Task StartAsync(int nodes);
 

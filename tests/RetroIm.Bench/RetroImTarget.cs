@@ -29,6 +29,8 @@ internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
 
     public double PublisherCpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
+    public long? PublisherAllocatedBytes() => GC.GetTotalAllocatedBytes(precise: true);
+
     private ImClient Im => _im ?? throw new InvalidOperationException("not started");
 
     public async Task StartAsync(int nodes)

@@ -179,12 +179,14 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var redisBefore = RedisCpu();
         var loadCpuBefore = (await ReportAsync()).LoadGenCpu;
         var publisherBefore = target.PublisherCpuSeconds();
+        var publisherAllocBefore = target.PublisherAllocatedBytes();
         var stealBefore = ProcStats.StealSeconds();
         var allocBefore = await target.AllocationsAsync();
         Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
         var startedAt = BenchPayload.NowMicros();
         var publishSeconds = await target.PublishAsync(plan);
         var publisherCpu = target.PublisherCpuSeconds() - publisherBefore;
+        var publisherAlloc = target.PublisherAllocatedBytes() - publisherAllocBefore;
 
         // Direct: one message per client per round; channel: every connected member gets every message.
         var expected = plan.Messages * _connected;
@@ -235,6 +237,8 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var loadGenCpu = report.LoadGenCpu - loadCpuBefore;
         into["redis_cpu_s"] = Math.Round(redisCpu, 2);
         into["publisher_cpu_s"] = Math.Round(publisherCpu, 2);
+        // Per message published (a direct message or a channel message), not per delivery.
+        if (publisherAlloc is { } publisherBytes) into["publisher_alloc_bytes_per_message"] = Math.Round((double)publisherBytes / Math.Max(1, plan.Total), 0);
         into["loadgen_cpu_s"] = Math.Round(loadGenCpu, 2);
         // Every process of the run: on loopback the kernel charges part of the receiver's TCP work (and its wake-ups)
         // to the sender and part of the sender's to the receiver, and how it splits moves with scheduling, so the sum

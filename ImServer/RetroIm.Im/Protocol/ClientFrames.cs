@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace RetroIm.Im.Protocol;
@@ -59,20 +58,19 @@ public static class ClientFrames
     /// <param name="data">The business payload, already UTF-8 JSON; it is written verbatim after validation.</param>
     public static byte[] Message(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data)
     {
-        var buffer = new ArrayBufferWriter<byte>(data.Length + 128);
-        using (var w = new Utf8JsonWriter(buffer))
+        // A lambda cannot capture a span: the fields go in as a ref struct.
+        return PooledJsonWriter.Write(new MessageFields(id, from, chan, ts, data), static (w, m) =>
         {
             w.WriteStartObject();
             w.WriteString("type", "message");
-            w.WriteString("id", id);
-            if (from is null) w.WriteNull("from"); else w.WriteString("from", from);
-            if (chan is null) w.WriteNull("chan"); else w.WriteString("chan", chan);
-            w.WriteNumber("ts", ts);
+            w.WriteString("id", m.Id);
+            if (m.From is null) w.WriteNull("from"); else w.WriteString("from", m.From);
+            if (m.Chan is null) w.WriteNull("chan"); else w.WriteString("chan", m.Chan);
+            w.WriteNumber("ts", m.Ts);
             w.WritePropertyName("data");
-            w.WriteRawValue(data, skipInputValidation: false);
+            w.WriteRawValue(m.Data, skipInputValidation: false);
             w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
+        });
     }
 
     public static byte[] Error(string code, string message)
@@ -87,13 +85,24 @@ public static class ClientFrames
 
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var w = new Utf8JsonWriter(buffer))
+        return PooledJsonWriter.Write(body, static (w, body) =>
         {
             w.WriteStartObject();
             body(w);
             w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
+        });
+    }
+
+    private readonly ref struct MessageFields(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data)
+    {
+        public string Id { get; } = id;
+
+        public string? From { get; } = from;
+
+        public string? Chan { get; } = chan;
+
+        public long Ts { get; } = ts;
+
+        public ReadOnlySpan<byte> Data { get; } = data;
     }
 }

@@ -95,6 +95,19 @@ public sealed class ImClientSendTests : TwoNodeTestBase
     }
 
     [Test]
+    public async Task SendMessageAsync_ManyReceiversWithDuplicates_EachAddressedOnceInFirstOrder()
+    {
+        // Past the first few receivers duplicates are found by a set, before by comparing: both the same.
+        var distinct = Enumerable.Range(0, 20).Select(i => "r" + i).ToArray();
+        foreach (var id in distinct) await N1.ConnectAsync(id);
+
+        await Client.SendMessageAsync(null, distinct.Concat(["r3"]).Concat(distinct.Reverse()).Concat(["r0", "r19"]), "x");
+
+        Assert.That((await N1.NextPacketAsync()).Header.To, Is.EqualTo(distinct));
+        Assert.That(N1.PendingPackets, Is.Zero);
+    }
+
+    [Test]
     public async Task SendMessageAsync_ReceiversOnTwoNodes_OnePacketPerHoldingNode()
     {
         var n3 = await SimulatedNode.StartAsync(Backplane, "n3");

@@ -251,7 +251,7 @@ internal sealed class DirectSendBatcher
                 }
                 var nodes = ReadStrings(items, ref at, nodeCount);
                 var offline = ReadStrings(items, ref at, items[at++].AsInt64());
-                nodes.Sort(StringComparer.Ordinal);
+                if (nodes.Length > 1) Array.Sort(nodes, StringComparer.Ordinal);
                 send.Completion.TrySetResult(new ClientsPublishResult(nodes, offline));
             }
             catch (Exception e)
@@ -264,10 +264,11 @@ internal sealed class DirectSendBatcher
         }
     }
 
-    private static List<string> ReadStrings(IReadOnlyList<RespValue> items, ref int at, long count)
+    private static string[] ReadStrings(IReadOnlyList<RespValue> items, ref int at, long count)
     {
-        var strings = new List<string>((int)count);
-        for (var i = 0; i < count; i++) strings.Add(items[at++].AsString()!);
+        if (count == 0) return [];
+        var strings = new string[count];
+        for (var i = 0; i < strings.Length; i++) strings[i] = items[at++].AsString()!;
         return strings;
     }
 

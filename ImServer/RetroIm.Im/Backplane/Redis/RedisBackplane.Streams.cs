@@ -119,8 +119,9 @@ public sealed partial class RedisBackplane
     /// <summary>The header's JSON without its closing brace, so the script can add the positions it assigns.</summary>
     private static byte[] OpenHeader(RelayHeader header)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(header with { Epochs = null, Offsets = null }, ImJsonContext.Default.RelayHeader);
-        return json.AsSpan(0, json.Length - 1).ToArray();
+        if (header.Epochs is not null || header.Offsets is not null) header = header with { Epochs = null, Offsets = null };
+        // Without its closing brace: the script appends the positions and closes it.
+        return PooledJsonWriter.Write(header, static (w, h) => JsonSerializer.Serialize(w, h, ImJsonContext.Default.RelayHeader), dropLast: 1);
     }
 
     /// <summary>
