@@ -6,7 +6,7 @@ namespace RetroIm.Im.Protocol;
 /// <summary>
 /// Writes a small JSON document with a writer and buffer kept per thread, and returns exactly the bytes written: the
 /// result is the only allocation, where a new buffer and writer per document cost about four times the bytes (a
-/// message frame: ~1.2 KB against ~0.3 KB). A buffer that grew past <see cref="KeepAtMost"/> is let go after use, so a
+/// message frame: ~1.2 KB against ~0.2 KB). A buffer that grew past <see cref="KeepAtMost"/> is let go after use, so a
 /// thread never holds on to a large payload's buffer.
 /// </summary>
 internal static class PooledJsonWriter
