@@ -76,26 +76,36 @@ if [ ${#filters[@]} -eq 0 ]; then
   run_node_suite deploy tests/deploy "npm ci --no-audit --no-fund"
 fi
 
-# ---- the benchmark program: its smallest run, all three systems (README "Benchmarks"), so it cannot rot unnoticed ----
+# ---- the benchmark program: its smallest runs (README "Benchmarks"), so it cannot rot unnoticed ----
+# bench_smoke LABEL LOG CHECK PASSED ARGS…: runs tests/bench/run.sh ARGS…; the JSON of its last line (r) must pass the
+# node expression CHECK; counts one test, printing PASSED when it does.
 bench_smoke() {
-  echo "test.sh: bench (tests/bench/run.sh fanout, 200 clients, RetroIm, Socket.IO and the floor)"
+  local label="$1" log="$results/$2" check="$3" ok="$4"; shift 4
+  echo "test.sh: bench ($label)"
   local out="$results/bench"; mkdir -p "$out"
-  if ! RETROIM_BENCH_RESULTS="$out" tests/bench/run.sh fanout --clients 200 --nodes 2 --rate 2000 --messages 5 --peer socketio --floor \
-      > "$results/bench.log" 2>&1; then
-    echo "test.sh: bench failed (see $results/bench.log)"; failed=$((failed + 1)); return
+  if ! RETROIM_BENCH_RESULTS="$out" tests/bench/run.sh "$@" > "$log" 2>&1; then
+    echo "test.sh: bench failed (see $log)"; failed=$((failed + 1)); return
   fi
-  # The last line is the JSON: every client connected and got every message, on every system.
-  if tail -1 "$results/bench.log" | node -e '
+  if tail -1 "$log" | node -e '
       const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      const windows = s => (s.timeline || []).reduce((n, w) => n + w.deliveries, 0);
-      const ok = s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0 && windows(s) === 1000;
-      if (!ok(r) || !ok(r.peer) || !ok(r.floor)) { console.error("bench: unexpected figures", JSON.stringify({ retroim: r, peer: r.peer, floor: r.floor })); process.exit(1); }'; then
-    echo "Passed!  bench: RetroIm, Socket.IO and the floor each delivered 1000 of 1000, every one in the latency timeline"; passed=$((passed + 1))
+      if (!('"$check"')) { console.error("bench: unexpected figures", JSON.stringify(r)); process.exit(1); }'; then
+    echo "Passed!  bench: $ok"; passed=$((passed + 1))
   else
-    echo "test.sh: bench figures wrong (see $results/bench.log)"; failed=$((failed + 1))
+    echo "test.sh: bench figures wrong (see $log)"; failed=$((failed + 1))
   fi
 }
-[ ${#filters[@]} -eq 0 ] && bench_smoke
+if [ ${#filters[@]} -eq 0 ]; then
+  # Every client connected and got every message, on every system, each delivery in the latency timeline.
+  bench_smoke "tests/bench/run.sh fanout, 200 clients, RetroIm, Socket.IO and the floor" bench.log \
+    '[r, r.peer, r.floor].every(s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0 && (s.timeline || []).reduce((n, w) => n + w.deliveries, 0) === 1000)' \
+    "RetroIm, Socket.IO and the floor each delivered 1000 of 1000, every one in the latency timeline" \
+    fanout --clients 200 --nodes 2 --rate 2000 --messages 5 --peer socketio --floor
+  # Redis's cost of a direct message alone: every message reached a node topic, and the commands were counted.
+  bench_smoke "tests/bench/run.sh script, 200 clients, 2,000 messages" bench-script.log \
+    'r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && r.lua_us_per_message > 0 && ["hkeys", "xadd"].every(n => r.commandstats && r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
+    "script: 2000 of 2000 delivered, one HKEYS and one XADD per message in INFO commandstats" \
+    script --clients 200 --messages 2000
+fi
 
 failed=$((failed + crashed))
 summary="Tests: $passed passed, $failed failed"

@@ -3,7 +3,7 @@ namespace RetroIm.Bench;
 /// <summary>The command line of a benchmark run (README "Benchmarks"; <c>tests/bench/run.sh</c> passes it through).</summary>
 internal sealed record BenchOptions
 {
-    public static readonly string[] Scenarios = ["idle", "fanout", "direct", "connect", "recover", "ceiling"];
+    public static readonly string[] Scenarios = ["idle", "fanout", "direct", "connect", "recover", "ceiling", "script"];
 
     public string Scenario { get; init; } = "fanout";
     public int Clients { get; init; } = 10_000;
@@ -110,7 +110,8 @@ internal sealed record BenchOptions
         if (o.Peer is not (null or "socketio")) throw new ArgumentException("--peer: only socketio is supported");
         if (o.Peer is not null && o.PeerDir is null) throw new ArgumentException("--peer socketio needs --peer-dir (run.sh passes it)");
         if (o.Floor && o.Scenario == "recover") throw new ArgumentException("--floor is not for recover: the floor keeps no messages to catch up on");
-        if (o.Ephemeral && o.Scenario != "direct") throw new ArgumentException("--ephemeral is for direct only: channel messages are always kept");
+        if (o.Ephemeral && o.Scenario is not ("direct" or "script")) throw new ArgumentException("--ephemeral is for direct and script only: channel messages are always kept");
+        if (o.Scenario == "script" && (o.Peer is not null || o.Floor)) throw new ArgumentException("script measures RetroIm's Redis script alone: no --peer, no --floor");
         if (o.Scenario == "recover" && o.Nodes < 2) throw new ArgumentException("recover needs --nodes 2 or more");
         if (o.Clients < 1 || o.Nodes < 1 || o.Rate < 1 || o.Size < 40) throw new ArgumentException("clients, nodes, rate ≥ 1 and size ≥ 40");
         return o;

@@ -14,6 +14,7 @@ internal sealed class Orchestrator(BenchOptions options)
 {
     public async Task<int> RunAsync()
     {
+        if (options.Scenario == "script") return await RunScriptAsync();
         var ours = await new ScenarioRunner(options, new RetroImTarget(options.Ephemeral)).RunAsync();
         IBenchTarget? peerTarget = options.Peer == "socketio" ? new SocketIoTarget(options.PeerDir!) : null;
         IBenchTarget? floorTarget = options.Floor ? new FloorTarget() : null;
@@ -23,19 +24,12 @@ internal sealed class Orchestrator(BenchOptions options)
         var ratio = peer is null ? null : Ratios(ours, peer);
         var floorRatio = floor is null ? null : Ratios(ours, floor);
         var now = DateTime.UtcNow;
-        var json = new Dictionary<string, object?>
-        {
-            ["scenario"] = options.Scenario,
-            ["timestamp"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            ["command"] = "tests/bench/run.sh " + options.CommandLine,
-            ["machine"] = Machine(),
-            ["clients"] = options.Clients,
-            ["nodes"] = options.Nodes,
-            ["rate"] = options.Rate,
-            ["size"] = options.Size,
-            ["loadgens"] = options.LoadGenCount,
-            ["loadgen_sched"] = LoadGenProcess.BatchScheduling ? "batch" : "normal",
-        };
+        var json = Head(now);
+        json["nodes"] = options.Nodes;
+        json["rate"] = options.Rate;
+        json["size"] = options.Size;
+        json["loadgens"] = options.LoadGenCount;
+        json["loadgen_sched"] = LoadGenProcess.BatchScheduling ? "batch" : "normal";
         if (options.Ephemeral) json["ephemeral"] = true;
         foreach (var (k, v) in ours) json[k] = v;
         if (peer is not null)
@@ -54,6 +48,36 @@ internal sealed class Orchestrator(BenchOptions options)
         if (peer is not null) columns.Add(new(peerTarget!.Name, peer, ratio!));
         if (floor is not null) columns.Add(new(floorTarget!.Name, floor, floorRatio!));
         ResultTable.Print(Console.Out, options, ours, columns);
+        await WriteAsync(json, now, ChartWriter.Render(options, ours, peer, floor));
+        return 0;
+    }
+
+    /// <summary>The <c>script</c> scenario (<see cref="ScriptBench"/>): RetroIm alone, no chart.</summary>
+    private async Task<int> RunScriptAsync()
+    {
+        var figures = await ScriptBench.RunAsync(options);
+        var now = DateTime.UtcNow;
+        var json = Head(now);
+        json["size"] = options.Size;
+        if (options.Ephemeral) json["ephemeral"] = true;
+        foreach (var (k, v) in figures) json[k] = v;
+        ScriptBench.Print(Console.Out, figures);
+        await WriteAsync(json, now, svg: null);
+        return 0;
+    }
+
+    private Dictionary<string, object?> Head(DateTime now) => new()
+    {
+        ["scenario"] = options.Scenario,
+        ["timestamp"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        ["command"] = "tests/bench/run.sh " + options.CommandLine,
+        ["machine"] = Machine(),
+        ["clients"] = options.Clients,
+    };
+
+    /// <summary>The JSON file (and the chart) into the results folder, then the JSON as the last line of the output.</summary>
+    private async Task WriteAsync(Dictionary<string, object?> json, DateTime now, string? svg)
+    {
         // Relaxed escaping: the line is for people and scripts, never embedded in HTML.
         var line = JsonSerializer.Serialize(json, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         if (options.ResultsDir is { } dir)
@@ -61,12 +85,18 @@ internal sealed class Orchestrator(BenchOptions options)
             Directory.CreateDirectory(dir);
             var file = Path.Combine(dir, $"{options.Scenario}-{now:yyyyMMdd-HHmmss}.json");
             await File.WriteAllTextAsync(file, line + Environment.NewLine);
-            var svg = Path.Combine(dir, $"latest-{options.Scenario}.svg");
-            await File.WriteAllTextAsync(svg, ChartWriter.Render(options, ours, peer, floor));
-            Console.WriteLine($"results: {file}  chart: {svg}");
+            if (svg is not null)
+            {
+                var chart = Path.Combine(dir, $"latest-{options.Scenario}.svg");
+                await File.WriteAllTextAsync(chart, svg);
+                Console.WriteLine($"results: {file}  chart: {chart}");
+            }
+            else
+            {
+                Console.WriteLine($"results: {file}");
+            }
         }
         Console.WriteLine(line);
-        return 0;
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RetroIm benchmark, optionally side by side with Socket.IO (README "Benchmarks").
 #   tests/bench/run.sh SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio]
-#   SCENARIO: idle | fanout | direct | connect | recover | ceiling
+#   SCENARIO: idle | fanout | direct | connect | recover | ceiling | script (Redis's cost of a direct message alone)
 # Builds what it needs in Release into its own folder (never the Debug test build), starts redis-server, the nodes and
 # the load generators on loopback, prints the table and, as its LAST line, one JSON object with every figure. The JSON
 # is also written to tests/bench/results/<scenario>-<timestamp>.json, with the chart tests/bench/results/latest-<scenario>.svg.

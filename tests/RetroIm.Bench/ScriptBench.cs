@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RetroIm.Im;
+using RetroIm.Im.Backplane;
+using RetroIm.Im.Protocol;
+using RetroIm.Redis;
+using RetroIm.Testing;
+
+namespace RetroIm.Bench;
+
+/// <summary>
+/// The <c>script</c> scenario: what one direct message costs Redis, without nodes or load
+/// generators, so the figure moves only with the code (a full run shares two cores among seven processes). A fresh
+/// redis-server; K clients online on two nodes, registered through the backplane as a node registers them; both nodes'
+/// batch topics subscribed here, so the script takes the path it takes in a cluster; then ImClient sends M messages,
+/// each to one client in turn, up to 1,024 in flight, as fast as Redis takes them (closed loop: no rate, no latency).
+/// Reports Redis's CPU per message, <c>INFO commandstats</c> per message (the script calls, whose time includes the
+/// commands they run, and each command), this process's CPU and allocation per message (ImClient sending and the two
+/// subscriptions receiving), and messages/s.
+/// </summary>
+internal static partial class ScriptBench
+{
+    private const int InFlight = 1024;
+    private static readonly string[] Nodes = ["n1", "n2"];
+
+    public static async Task<Dictionary<string, object?>> RunAsync(BenchOptions options)
+    {
+        var clients = options.Clients;
+        var messages = options.Messages > 0 ? options.Messages : 200_000;
+        await using var redis = await RedisServer.StartAsync();
+        var redisOptions = RedisOptions.Parse(redis.ConnectionString);
+        await using var backplane = new RedisBackplane(redisOptions);
+        await using var raw = await RedisClient.ConnectAsync(redisOptions);
+
+        for (var first = 0; first < clients; first += 1000)
+        {
+            await Task.WhenAll(Enumerable.Range(first, Math.Min(1000, clients - first)).Select(i =>
+                backplane.AddConnectionAsync(new ConnectionRegistration(Nodes[i % Nodes.Length], ScenarioRunner.ClientPrefix + i, "k" + i, null))));
+        }
+        long delivered = 0;
+        foreach (var node in Nodes)
+        {
+            await backplane.SubscribeAsync(ImTopics.NodeBatch(node), (_, batch) =>
+                RelayBatch.TryForEach(batch, 0, (_, _) => Interlocked.Increment(ref delivered)));
+        }
+        await using var im = new ImClient(backplane, new ImHelperOptions());
+        var names = Enumerable.Range(0, clients).Select(i => ScenarioRunner.ClientPrefix + i).ToArray();
+        var payload = BenchPayload.Create(0, 0, options.Size);
+
+        // Warm-up (JIT, sequences created, history streams started), then the measured sends from a clean slate.
+        var warm = Math.Min(messages, Math.Max(clients, 20_000));
+        await SendAsync(im, names, payload, warm, options.Ephemeral);
+        await WaitForAsync(() => Interlocked.Read(ref delivered) >= warm, () => $"{Interlocked.Read(ref delivered)} of {warm}");
+        await raw.ExecuteAsync("CONFIG", ["RESETSTAT"]);
+        var before = Interlocked.Read(ref delivered);
+        var redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value);
+        var ownCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var steal = ProcStats.StealSeconds();
+        var watch = Stopwatch.StartNew();
+        await SendAsync(im, names, payload, messages, options.Ephemeral);
+        var seconds = watch.Elapsed.TotalSeconds;
+        var processCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - ownCpu;
+        var processBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        await WaitForAsync(() => Interlocked.Read(ref delivered) - before >= messages, () => $"{Interlocked.Read(ref delivered) - before} of {messages}");
+        redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value) - redisCpu;
+        steal = ProcStats.StealSeconds() - steal;
+        var elapsed = watch.Elapsed.TotalSeconds;
+        var stats = CommandStats((await raw.ExecuteAsync("INFO", ["commandstats"])).AsString()!);
+
+        var figures = new Dictionary<string, object?>
+        {
+            ["messages"] = messages,
+            ["delivered"] = Interlocked.Read(ref delivered) - before,
+            ["messages_per_s"] = Math.Round(messages / seconds, 0),
+            ["redis_cpu_us_per_message"] = Math.Round(redisCpu * 1e6 / messages, 2),
+            // This process both sends (ImClient) and receives every packet (the two subscriptions): both are in these.
+            ["process_cpu_us_per_message"] = Math.Round(processCpu * 1e6 / messages, 2),
+            ["process_alloc_bytes_per_message"] = Math.Round((double)processBytes / messages, 0),
+        };
+        // The script calls' time includes the commands they run: the rest is Lua and the conversions around each call.
+        double scripts = 0, commands = 0;
+        var perCommand = new Dictionary<string, object?>();
+        foreach (var (name, calls, usec) in stats.OrderByDescending(s => s.Usec))
+        {
+            if (name is "config" or "info") continue;
+            if (name is "eval" or "evalsha") scripts += usec;
+            else commands += usec;
+            perCommand[name] = new Dictionary<string, object?>
+            {
+                ["calls_per_message"] = Math.Round((double)calls / messages, 3),
+                ["us_per_message"] = Math.Round(usec / messages, 2),
+            };
+        }
+        figures["script_us_per_message"] = Math.Round(scripts / messages, 2);
+        figures["commands_us_per_message"] = Math.Round(commands / messages, 2);
+        figures["lua_us_per_message"] = Math.Round((scripts - commands) / messages, 2);
+        figures["commandstats"] = perCommand;
+        // As in the other scenarios: the host's other guests' share of all cores while this ran; compare runs only when low.
+        figures["steal_pct"] = Math.Round(steal * 100 / (elapsed * Environment.ProcessorCount), 1);
+        return figures;
+    }
+
+    /// <summary>Prints the figures, one per line, and the commands' share.</summary>
+    public static void Print(TextWriter output, Dictionary<string, object?> figures)
+    {
+        foreach (var (key, value) in figures)
+        {
+            if (value is Dictionary<string, object?> commands)
+            {
+                foreach (var (name, stat) in commands)
+                {
+                    var s = (Dictionary<string, object?>)stat!;
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-12} {s["calls_per_message"],8} calls {s["us_per_message"],8} µs per message"));
+                }
+                continue;
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key,-36} {value,12}"));
+        }
+    }
+
+    private static async Task SendAsync(ImClient im, string[] names, byte[] payload, int count, bool ephemeral)
+    {
+        using var slots = new SemaphoreSlim(InFlight);
+        var sends = new Task[count];
+        for (var k = 0; k < count; k++)
+        {
+            await slots.WaitAsync();
+            sends[k] = SendOneAsync(im, names[k % names.Length], payload, ephemeral, slots);
+        }
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromMinutes(5));
+    }
+
+    private static async Task SendOneAsync(ImClient im, string client, byte[] payload, bool ephemeral, SemaphoreSlim slots)
+    {
+        try
+        {
+            if (ephemeral) await im.SendEphemeralMessageAsync(null, [client], payload);
+            else await im.SendMessageAsync(null, [client], payload);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>The subscription delivers on its own loop: poll (bounded) until every packet is in.</summary>
+    private static async Task WaitForAsync(Func<bool> done, Func<string> progress)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the nodes' batch topics did not get every packet within 30 s: " + progress());
+            await Task.Delay(10);
+        }
+    }
+
+    private static List<(string Name, long Calls, double Usec)> CommandStats(string info)
+    {
+        var stats = new List<(string, long, double)>();
+        foreach (Match m in CommandStatLine().Matches(info))
+        {
+            stats.Add((m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)));
+        }
+        return stats;
+    }
+
+    [GeneratedRegex(@"cmdstat_(\w+):calls=(\d+),usec=(\d+)")]
+    private static partial Regex CommandStatLine();
+}
