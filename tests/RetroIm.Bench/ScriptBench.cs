@@ -38,11 +38,10 @@ internal static partial class ScriptBench
             await Task.WhenAll(Enumerable.Range(first, Math.Min(1000, clients - first)).Select(i =>
                 backplane.AddConnectionAsync(new ConnectionRegistration(Nodes[i % Nodes.Length], ScenarioRunner.ClientPrefix + i, "k" + i, null))));
         }
-        long delivered = 0;
+        var delivered = new PacketCount();
         foreach (var node in Nodes)
         {
-            await backplane.SubscribeAsync(ImTopics.NodeBatch(node), (_, batch) =>
-                RelayBatch.TryForEach(batch, 0, (_, _) => Interlocked.Increment(ref delivered)));
+            await backplane.SubscribeAsync(ImTopics.NodeBatch(node), (_, batch) => RelayBatch.TryForEach(batch, delivered, static (count, _) => count.Add()));
         }
         await using var im = new ImClient(backplane, new ImHelperOptions());
         var names = Enumerable.Range(0, clients).Select(i => ScenarioRunner.ClientPrefix + i).ToArray();
@@ -51,9 +50,9 @@ internal static partial class ScriptBench
         // Warm-up (JIT, sequences created, history streams started), then the measured sends from a clean slate.
         var warm = Math.Min(messages, Math.Max(clients, 20_000));
         await SendAsync(im, names, payload, warm, options.Ephemeral);
-        await WaitForAsync(() => Interlocked.Read(ref delivered) >= warm, () => $"{Interlocked.Read(ref delivered)} of {warm}");
+        await delivered.WhenAtLeastAsync(warm);
         await raw.ExecuteAsync("CONFIG", ["RESETSTAT"]);
-        var before = Interlocked.Read(ref delivered);
+        var before = delivered.Value;
         var redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value);
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
@@ -63,7 +62,7 @@ internal static partial class ScriptBench
         var seconds = watch.Elapsed.TotalSeconds;
         var processCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - ownCpu;
         var processBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-        await WaitForAsync(() => Interlocked.Read(ref delivered) - before >= messages, () => $"{Interlocked.Read(ref delivered) - before} of {messages}");
+        await delivered.WhenAtLeastAsync(before + messages);
         redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value) - redisCpu;
         steal = ProcStats.StealSeconds() - steal;
         var elapsed = watch.Elapsed.TotalSeconds;
@@ -72,7 +71,7 @@ internal static partial class ScriptBench
         var figures = new Dictionary<string, object?>
         {
             ["messages"] = messages,
-            ["delivered"] = Interlocked.Read(ref delivered) - before,
+            ["delivered"] = delivered.Value - before,
             ["messages_per_s"] = Math.Round(messages / seconds, 0),
             ["redis_cpu_us_per_message"] = Math.Round(redisCpu * 1e6 / messages, 2),
             // This process both sends (ImClient) and receives every packet (the two subscriptions): both are in these.
@@ -102,7 +101,7 @@ internal static partial class ScriptBench
         return figures;
     }
 
-    /// <summary>Prints the figures, one per line, and the commands' share.</summary>
+    /// <summary>Prints the figures one per line, each command of <c>commandstats</c> indented.</summary>
     public static void Print(TextWriter output, Dictionary<string, object?> figures)
     {
         foreach (var (key, value) in figures)
@@ -145,14 +144,34 @@ internal static partial class ScriptBench
         }
     }
 
-    /// <summary>The subscription delivers on its own loop: poll (bounded) until every packet is in.</summary>
-    private static async Task WaitForAsync(Func<bool> done, Func<string> progress)
+    /// <summary>Packets the two subscriptions received; completes a wait when the count reaches its target.</summary>
+    private sealed class PacketCount
     {
-        var waited = Stopwatch.StartNew();
-        while (!done())
+        private long _value;
+        private long _target = long.MaxValue;
+        private TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Add()
         {
-            if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the nodes' batch topics did not get every packet within 30 s: " + progress());
-            await Task.Delay(10);
+            if (Interlocked.Increment(ref _value) >= Interlocked.Read(ref _target)) Volatile.Read(ref _reached).TrySetResult();
+        }
+
+        /// <summary>Until <paramref name="target"/> packets are in (at most 30 s: a lost packet is an error, not a figure).</summary>
+        public async Task WhenAtLeastAsync(long target)
+        {
+            Volatile.Write(ref _reached, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            Interlocked.Exchange(ref _target, target);
+            if (Value >= target) _reached.TrySetResult();
+            try
+            {
+                await _reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"the nodes' batch topics got {Value} of {target} packets within 30 s");
+            }
         }
     }
 
