@@ -187,18 +187,10 @@ public sealed partial class ImClient : IAsyncDisposable
         {
             ValidateClientId(clientId, paramName);
             if (seen is null && list.Count == 8) seen = new HashSet<string>(list, StringComparer.Ordinal);
-            if (seen is null ? !ContainsOrdinal(list, clientId) : seen.Add(clientId)) list.Add(clientId);
+            // List<string>.Contains compares ordinally, as the set does.
+            if (seen is null ? !list.Contains(clientId) : seen.Add(clientId)) list.Add(clientId);
         }
         return list;
-
-        static bool ContainsOrdinal(List<string> list, string value)
-        {
-            foreach (var item in list)
-            {
-                if (string.Equals(item, value, StringComparison.Ordinal)) return true;
-            }
-            return false;
-        }
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -94,7 +94,7 @@ internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
             await inFlight.WaitAsync();
             var client = (int)(k % plan.Clients);
             var payload = BenchPayload.Create(BenchPayload.NowMicros(), plan.FirstSeq + k / plan.Clients, plan.Size);
-            pending.Add(SendDirectAsync(names[client], payload, inFlight));
+            pending.Add(SendDirectAsync(Im, ephemeral, names[client], payload, inFlight));
             if (pending.Count >= 4096)
             {
                 await Task.WhenAll(pending);
@@ -105,12 +105,13 @@ internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
         return watch.Elapsed.TotalSeconds;
     }
 
-    private async Task SendDirectAsync(string client, byte[] payload, SemaphoreSlim inFlight)
+    /// <summary>One direct message (kept, or not with <paramref name="ephemeral"/>), then its slot back; the script scenario sends the same way.</summary>
+    internal static async Task SendDirectAsync(ImClient im, bool ephemeral, string client, byte[] payload, SemaphoreSlim inFlight)
     {
         try
         {
-            if (ephemeral) await Im.SendEphemeralMessageAsync(null, [client], payload);
-            else await Im.SendMessageAsync(null, [client], payload);
+            if (ephemeral) await im.SendEphemeralMessageAsync(null, [client], payload);
+            else await im.SendMessageAsync(null, [client], payload);
         }
         finally
         {

@@ -126,22 +126,9 @@ internal static partial class ScriptBench
         for (var k = 0; k < count; k++)
         {
             await slots.WaitAsync();
-            sends[k] = SendOneAsync(im, names[k % names.Length], payload, ephemeral, slots);
+            sends[k] = RetroImTarget.SendDirectAsync(im, ephemeral, names[k % names.Length], payload, slots);
         }
         await Task.WhenAll(sends).WaitAsync(TimeSpan.FromMinutes(5));
-    }
-
-    private static async Task SendOneAsync(ImClient im, string client, byte[] payload, bool ephemeral, SemaphoreSlim slots)
-    {
-        try
-        {
-            if (ephemeral) await im.SendEphemeralMessageAsync(null, [client], payload);
-            else await im.SendMessageAsync(null, [client], payload);
-        }
-        finally
-        {
-            slots.Release();
-        }
     }
 
     /// <summary>Packets the two subscriptions received; completes a wait when the count reaches its target.</summary>
