@@ -82,41 +82,19 @@ internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
             return watch.Elapsed.TotalSeconds;
         }
 
-        // Direct: many sends in flight (the Redis connection pipelines them); a client's next message is a whole
+        // Direct: up to 1,024 sends in flight (the Redis connection pipelines them); a client's next message is a whole
         // round (Clients messages) later, so overlap never reorders one client's messages.
         var names = new string[plan.Clients];
         for (var i = 0; i < names.Length; i++) names[i] = ScenarioRunner.ClientPrefix + i;
-        using var inFlight = new SemaphoreSlim(1024);
-        var pending = new List<Task>();
+        using var sends = new DirectSends(Im, ephemeral);
         for (long k = 0; k < plan.Total; k++)
         {
             await DueAsync(watch, k * interval);
-            await inFlight.WaitAsync();
-            var client = (int)(k % plan.Clients);
-            var payload = BenchPayload.Create(BenchPayload.NowMicros(), plan.FirstSeq + k / plan.Clients, plan.Size);
-            pending.Add(SendDirectAsync(Im, ephemeral, names[client], payload, inFlight));
-            if (pending.Count >= 4096)
-            {
-                await Task.WhenAll(pending);
-                pending.Clear();
-            }
+            await sends.WaitForSlotAsync();
+            sends.Start(names[k % plan.Clients], BenchPayload.Create(BenchPayload.NowMicros(), plan.FirstSeq + k / plan.Clients, plan.Size));
         }
-        await Task.WhenAll(pending);
+        await sends.DrainAsync(plan.AnswerBound);
         return watch.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>One direct message (kept, or not with <paramref name="ephemeral"/>), then its slot back; the script scenario sends the same way.</summary>
-    internal static async Task SendDirectAsync(ImClient im, bool ephemeral, string client, byte[] payload, SemaphoreSlim inFlight)
-    {
-        try
-        {
-            if (ephemeral) await im.SendEphemeralMessageAsync(null, [client], payload);
-            else await im.SendMessageAsync(null, [client], payload);
-        }
-        finally
-        {
-            inFlight.Release();
-        }
     }
 
     private static async ValueTask DueAsync(Stopwatch watch, double dueSeconds)

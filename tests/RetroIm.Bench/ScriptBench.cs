@@ -121,14 +121,13 @@ internal static partial class ScriptBench
 
     private static async Task SendAsync(ImClient im, string[] names, byte[] payload, int count, bool ephemeral)
     {
-        using var slots = new SemaphoreSlim(InFlight);
-        var sends = new Task[count];
+        using var sends = new DirectSends(im, ephemeral, InFlight);
         for (var k = 0; k < count; k++)
         {
-            await slots.WaitAsync();
-            sends[k] = RetroImTarget.SendDirectAsync(im, ephemeral, names[k % names.Length], payload, slots);
+            await sends.WaitForSlotAsync();
+            sends.Start(names[k % names.Length], payload);
         }
-        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromMinutes(5));
+        await sends.DrainAsync(TimeSpan.FromMinutes(5));
     }
 
     /// <summary>Packets the two subscriptions received; completes a wait when the count reaches its target.</summary>
