@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
+using RetroIm.Redis;
 
 namespace RetroIm.Im;
 
@@ -32,18 +33,21 @@ public sealed partial class ImClient
     /// </param>
     /// <param name="cancellationToken">Cancels the publish or the wait for the receipt.</param>
     /// <returns>The receipt when <paramref name="receipt"/> is true, else null.</returns>
-    public async Task<SendReceipt?> SendMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, bool receipt = false, CancellationToken cancellationToken = default)
+    public Task<SendReceipt?> SendMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, bool receipt = false, CancellationToken cancellationToken = default)
     {
-        var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
-        if (receivers.Count == 0) return receipt ? new SendReceipt(id, [], []) : null;
-
-        if (!receipt)
+        // Not async (one state machine less per message on the hot path); bad arguments still fault the task.
+        try
         {
-            await PublishDirectAsync(receivers, id, frame, Retention, cancellationToken).ConfigureAwait(false);
-            return null;
+            var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
+            if (receivers.Count == 0) return Task.FromResult(receipt ? new SendReceipt(id, [], []) : null);
+            return receipt
+                ? PublishAwaitingReportsAsync(id, receivers, new RelayHeader(RelayPacketKind.Message, To: receivers), frame, cancellationToken)
+                : PublishDirectAsync(receivers, id, frame, Retention, cancellationToken);
         }
-
-        return await PublishAwaitingReportsAsync(id, receivers, new RelayHeader(RelayPacketKind.Message, To: receivers), frame, cancellationToken).ConfigureAwait(false);
+        catch (Exception e)
+        {
+            return Task.FromException<SendReceipt?>(e);
+        }
     }
 
     /// <summary>
@@ -51,7 +55,7 @@ public sealed partial class ImClient
     /// <see cref="ImHelperOptions.ReceiptTimeout"/>) until each of them reports what it did: for a message, which
     /// sockets it wrote to; for join/leave, that its channel subscription is in place.
     /// </summary>
-    private async Task<SendReceipt> PublishAwaitingReportsAsync(string id, IReadOnlyList<string> receivers, RelayHeader header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async Task<SendReceipt?> PublishAwaitingReportsAsync(string id, IReadOnlyList<string> receivers, RelayHeader header, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         await EnsureReceiptsSubscribedAsync(cancellationToken).ConfigureAwait(false);
         var pending = new PendingReceipt(id, receivers);
@@ -110,11 +114,17 @@ public sealed partial class ImClient
     /// <param name="receiverClientIds">Receivers; duplicates are sent once.</param>
     /// <param name="message">The payload; the same forms as <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
-    public async Task SendEphemeralMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, CancellationToken cancellationToken = default)
+    public Task SendEphemeralMessageAsync(string? senderClientId, IEnumerable<string> receiverClientIds, object? message, CancellationToken cancellationToken = default)
     {
-        var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
-        if (receivers.Count == 0) return;
-        await PublishDirectAsync(receivers, id, frame, StreamRetention.None, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (receivers, id, frame) = PrepareDirect(senderClientId, receiverClientIds, message);
+            return receivers.Count == 0 ? Task.CompletedTask : PublishDirectAsync(receivers, id, frame, StreamRetention.None, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
     }
 
     /// <summary>Sends a message that is not kept to one client; see <see cref="SendEphemeralMessageAsync(string?, IEnumerable{string}, object?, CancellationToken)"/>.</summary>
@@ -130,9 +140,29 @@ public sealed partial class ImClient
         return (receivers, id, frame);
     }
 
-    /// <summary>A direct message without a receipt: retried only while it never reached Redis.</summary>
-    private Task<ClientsPublishResult> PublishDirectAsync(List<string> receivers, string id, byte[] frame, StreamRetention retention, CancellationToken cancellationToken)
-        => WhileRedisWaitsAsync(ct => _backplane.PublishMessageToClientsAsync(receivers, new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id), frame, retention, ct), cancellationToken);
+    /// <summary>
+    /// A direct message without a receipt (the result is always null): retried only while it never reached Redis
+    /// (<see cref="WhileRedisWaitsAsync{T}"/>, with the first attempt made here so a send that succeeds at once
+    /// allocates no delegate for the retries).
+    /// </summary>
+    private async Task<SendReceipt?> PublishDirectAsync(List<string> receivers, string id, byte[] frame, StreamRetention retention, CancellationToken cancellationToken)
+    {
+        var header = new RelayHeader(RelayPacketKind.Message, To: receivers, Id: id);
+        var started = _time.GetTimestamp();
+        try
+        {
+            await _backplane.PublishMessageToClientsAsync(receivers, header, frame, retention, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException e) when (IsOutage(e))
+        {
+            await RetryWhileRedisWaitsAsync(e, started, PublishDirectCall(receivers, header, frame, retention), cancellationToken, idempotent: false).ConfigureAwait(false);
+        }
+        return null;
+    }
+
+    /// <summary>The retries' call for <see cref="PublishDirectAsync"/>, made only after a failure (its closure is this method's).</summary>
+    private Func<CancellationToken, Task<ClientsPublishResult>> PublishDirectCall(List<string> receivers, RelayHeader header, byte[] frame, StreamRetention retention)
+        => ct => _backplane.PublishMessageToClientsAsync(receivers, header, frame, retention, ct);
 
     /// <summary>
     /// Sends a message to every online member of a channel — FreeIM's <c>SendChanMessage</c>. Members receive

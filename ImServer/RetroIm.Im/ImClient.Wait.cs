@@ -21,23 +21,42 @@ public sealed partial class ImClient
     /// </param>
     private async Task<T> WhileRedisWaitsAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool idempotent = false)
     {
-        var bound = _options.RedisWaitTimeout;
         var started = _time.GetTimestamp();
+        try
+        {
+            return await call(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException e) when (IsOutage(e))
+        {
+            return await RetryWhileRedisWaitsAsync(e, started, call, cancellationToken, idempotent).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The rest of <see cref="WhileRedisWaitsAsync{T}"/> for a call whose first attempt (begun at
+    /// <paramref name="started"/>) failed with <paramref name="failure"/>, an outage: waits and retries while the bound
+    /// and <paramref name="idempotent"/> allow, else throws. A hot path makes its first attempt itself and comes here
+    /// only on failure, so a call that succeeds at once costs no delegate.
+    /// </summary>
+    private async Task<T> RetryWhileRedisWaitsAsync<T>(RedisException failure, long started, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken, bool idempotent)
+    {
+        var bound = _options.RedisWaitTimeout;
         var delay = FirstWaitRetry;
         while (true)
         {
+            var elapsed = _time.GetElapsedTime(started);
+            var left = bound - elapsed;
+            if (left <= TimeSpan.Zero || !(idempotent || NeverSent(failure))) throw Unreachable(failure, elapsed);
+            ImClientLog.WaitingForRedis(_logger, failure.Message);
+            await Task.Delay(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(false);
+            delay = delay * 2 < MaxWaitRetry ? delay * 2 : MaxWaitRetry;
             try
             {
                 return await call(cancellationToken).ConfigureAwait(false);
             }
             catch (RedisException e) when (IsOutage(e))
             {
-                var elapsed = _time.GetElapsedTime(started);
-                var left = bound - elapsed;
-                if (left <= TimeSpan.Zero || !(idempotent || NeverSent(e))) throw Unreachable(e, elapsed);
-                ImClientLog.WaitingForRedis(_logger, e.Message);
-                await Task.Delay(delay < left ? delay : left, _time, cancellationToken).ConfigureAwait(false);
-                delay = delay * 2 < MaxWaitRetry ? delay * 2 : MaxWaitRetry;
+                failure = e;
             }
         }
     }

@@ -181,16 +181,26 @@ public sealed partial class ImClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(clientIds, paramName);
         var list = new List<string>(clientIds.TryGetNonEnumeratedCount(out var count) ? count : 4);
-        // A few receivers (the common case: one) are compared one by one; a set only for more.
         HashSet<string>? seen = null;
-        foreach (var clientId in clientIds)
+        // A list (the common case: one receiver, or an array) by index: no enumerator to allocate.
+        if (clientIds is IReadOnlyList<string> given)
         {
-            ValidateClientId(clientId, paramName);
-            if (seen is null && list.Count == 8) seen = new HashSet<string>(list, StringComparer.Ordinal);
-            // List<string>.Contains compares ordinally, as the set does.
-            if (seen is null ? !list.Contains(clientId) : seen.Add(clientId)) list.Add(clientId);
+            for (var i = 0; i < given.Count; i++) AddDistinct(list, ref seen, given[i], paramName);
+        }
+        else
+        {
+            foreach (var clientId in clientIds) AddDistinct(list, ref seen, clientId, paramName);
         }
         return list;
+    }
+
+    private static void AddDistinct(List<string> list, ref HashSet<string>? seen, string clientId, string paramName)
+    {
+        ValidateClientId(clientId, paramName);
+        // A few receivers are compared one by one; a set only for more.
+        if (seen is null && list.Count == 8) seen = new HashSet<string>(list, StringComparer.Ordinal);
+        // List<string>.Contains compares ordinally, as the set does.
+        if (seen is null ? !list.Contains(clientId) : seen.Add(clientId)) list.Add(clientId);
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

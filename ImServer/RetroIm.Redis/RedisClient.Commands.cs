@@ -34,39 +34,49 @@ public sealed partial class RedisClient
     /// </summary>
     private async Task<RespValue> EvalOnAsync(RedisLink link, LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource, CancellationToken cancellationToken)
     {
-        var commandArgs = ScriptArgs(script, keys, args, withSource);
-        if (withSource) return await ExecuteOnAsync(link, "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await ExecuteOnAsync(link, "EVALSHA", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
-        {
-            commandArgs[0] = script.Source;
-            return await ExecuteOnAsync(link, "EVAL", commandArgs, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>EVAL/EVALSHA arguments: the source or SHA1, the key count, the keys, the arguments.</summary>
-    private static RedisArg[] ScriptArgs(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, bool withSource)
-    {
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(args);
-        var commandArgs = new RedisArg[2 + keys.Count + args.Count];
-        commandArgs[0] = withSource ? script.Source : script.Sha1Hex;
-        commandArgs[1] = keys.Count;
-        for (var i = 0; i < keys.Count; i++)
+        if (withSource) return await ExecuteOnAsync(link, "EVAL", new ScriptCommandArgs(script.Source, keys, args), cancellationToken).ConfigureAwait(false);
+        try
         {
-            commandArgs[2 + i] = keys[i];
+            return await ExecuteOnAsync(link, "EVALSHA", new ScriptCommandArgs(script.Sha1Hex, keys, args), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.ErrorCode == "NOSCRIPT")
+        {
+            return await ExecuteOnAsync(link, "EVAL", new ScriptCommandArgs(script.Source, keys, args), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// EVAL/EVALSHA arguments: the source or SHA1, the key count, the keys, the arguments — read through from the
+    /// caller's lists, not copied (a direct-send batch has hundreds of arguments).
+    /// </summary>
+    private sealed class ScriptCommandArgs(string script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args) : IReadOnlyList<RedisArg>
+    {
+        public int Count => 2 + keys.Count + args.Count;
+
+        public RedisArg this[int index]
+        {
+            get
+            {
+                if (index >= 2 + keys.Count) return args[index - 2 - keys.Count];
+                if (index >= 2) return keys[index - 2];
+                return index switch
+                {
+                    0 => script,
+                    1 => keys.Count,
+                    _ => throw new ArgumentOutOfRangeException(nameof(index)),
+                };
+            }
         }
 
-        for (var i = 0; i < args.Count; i++)
+        public IEnumerator<RedisArg> GetEnumerator()
         {
-            commandArgs[2 + keys.Count + i] = args[i];
+            for (var i = 0; i < Count; i++) yield return this[i];
         }
 
-        return commandArgs;
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>Publishes a message; returns how many subscribers (connections) received it.</summary>

@@ -167,6 +167,28 @@ public sealed class RedisClientTests
     }
 
     [Test]
+    public async Task EvalAsync_ManyKeysAndArguments_ReachTheScriptInOrder()
+    {
+        // The EVAL arguments are a view over the caller's lists (source or SHA1, key count, keys, arguments): every
+        // position must map to the right one, whatever the mix of kinds.
+        var script = new LuaScript("local out = {} for _, k in ipairs(KEYS) do out[#out + 1] = k end out[#out + 1] = '|' for _, a in ipairs(ARGV) do out[#out + 1] = a end return out");
+        RedisArg[] keys = [Key(), Key(), Key()];
+        RedisArg[] args = ["text", 42, -7L, 1.5, double.PositiveInfinity, new byte[] { (byte)'b', (byte)'y' }, ""];
+        var expected = keys.Select(k => k.ToString()).Append("|").Concat(["text", "42", "-7", "1.5", "+inf", "by", ""]);
+
+        var first = await _client.EvalAsync(script, keys, args);
+        await _client.ExecuteAsync("SCRIPT FLUSH");
+        var afterNoScript = await _client.EvalAsync(script, keys, args);
+        var withSource = await _client.EvalInOrderAsync(script, keys, args, withSource: true);
+
+        foreach (var reply in new[] { first, afterNoScript, withSource })
+        {
+            Assert.That(reply.Items.Select(v => v.AsString()), Is.EqualTo(expected));
+        }
+        Assert.That((await _client.EvalAsync(script, [], [])).Items.Select(v => v.AsString()), Is.EqualTo(new[] { "|" }), "no keys, no arguments");
+    }
+
+    [Test]
     public async Task EvalInOrderAsync_PipelinedOnAPool_RunsInCallOrder_AndWithSourceNeverNeedsTheCache()
     {
         var script = new LuaScript("return redis.call('RPUSH', KEYS[1], ARGV[1])");

@@ -147,6 +147,7 @@ public sealed class ImClientRedisOutageTests
         ("PrevConnectServerAsync", im.PrevConnectServerAsync(Client)),
         ("SendMessageAsync", im.SendMessageAsync(null, [Client], new { text = "hi" })),
         ("SendMessageAsync(receipt)", im.SendMessageAsync(null, [Client], new { text = "hi" }, receipt: true)),
+        ("SendEphemeralMessageAsync", im.SendEphemeralMessageAsync(null, [Client], new { text = "hi" })),
         ("SendChanMessageAsync", im.SendChanMessageAsync(null, Chan, new { text = "hi" })),
         ("SendBroadcastMessageAsync", im.SendBroadcastMessageAsync(new { text = "hi" })),
         ("JoinChanAsync", im.JoinChanAsync(Chan + ":joined", Client)),

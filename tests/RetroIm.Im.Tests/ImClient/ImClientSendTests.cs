@@ -143,6 +143,32 @@ public sealed class ImClientSendTests : TwoNodeTestBase
     }
 
     [Test]
+    public void DirectSends_BadArguments_ComeBackAsAFaultedTask_NeverThrownFromTheCall()
+    {
+        // The direct sends are not async methods (one state machine less per message): they must still report bad
+        // arguments through the task, as an async method would, so `var t = Send…; …; await t` never throws early.
+        var calls = new List<(string Name, Func<Task> Call)>
+        {
+            ("SendMessageAsync", () => Client.SendMessageAsync(null, ["a", ""], "x")),
+            ("SendMessageAsync(receipt)", () => Client.SendMessageAsync(null, ["a", ""], "x", receipt: true)),
+            ("SendMessageAsync(bad sender)", () => Client.SendMessageAsync("", ["a"], "x")),
+            ("SendEphemeralMessageAsync", () => Client.SendEphemeralMessageAsync(null, ["a", ""], "x")),
+            ("SendEphemeralMessageAsync(bad JSON)", () => Client.SendEphemeralMessageAsync(null, ["a"], Encoding.UTF8.GetBytes("{"))),
+        };
+        Assert.Multiple(() =>
+        {
+            foreach (var (name, call) in calls)
+            {
+                Task? task = null;
+                // A void delegate: NUnit would await one that returns the task, and see the fault it carries.
+                Assert.That(() => { task = call(); }, Throws.Nothing, name);
+                Assert.That(task?.IsFaulted, Is.True, name);
+                Assert.That(task?.Exception?.InnerException, Is.InstanceOf<ArgumentException>(), name);
+            }
+        });
+    }
+
+    [Test]
     public async Task SendMessageAsync_Receipt_WrittenFromNodeReportsAndOfflineForTheRest()
     {
         await N1.ConnectAsync("a");
