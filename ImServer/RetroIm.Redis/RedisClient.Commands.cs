@@ -6,7 +6,8 @@ public sealed partial class RedisClient
 {
     /// <summary>
     /// Runs a Lua script: EVALSHA first, and EVAL with the full source only when Redis answers NOSCRIPT (first use,
-    /// after SCRIPT FLUSH or a restart), which also caches it again.
+    /// after SCRIPT FLUSH or a restart), which also caches it again. The key and argument lists are read when the
+    /// command is written, not copied: keep them unchanged until the task completes (as byte arguments).
     /// </summary>
     /// <exception cref="RedisServerException">The script failed or returned an error reply.</exception>
     public Task<RespValue> EvalAsync(LuaScript script, IReadOnlyList<RedisArg> keys, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken = default) =>
