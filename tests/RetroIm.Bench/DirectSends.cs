@@ -28,13 +28,15 @@ internal sealed class DirectSends(ImClient im, bool ephemeral, int limit = 1024)
     public async Task DrainAsync(TimeSpan bound)
     {
         using var timeout = new CancellationTokenSource(bound);
+        var taken = 0;
         try
         {
-            for (var i = 0; i < limit; i++) await _slots.WaitAsync(timeout.Token);
+            // Every slot back means every send has returned.
+            for (; taken < limit; taken++) await _slots.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            throw new TimeoutException($"{limit - _slots.CurrentCount} direct sends still in flight after {bound.TotalSeconds:0} s");
+            throw new TimeoutException($"{limit - taken} direct sends still in flight after {bound.TotalSeconds:0} s");
         }
         _slots.Release(limit);
         ThrowIfFailed();
