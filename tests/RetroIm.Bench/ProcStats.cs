@@ -40,4 +40,11 @@ internal static class ProcStats
         }
         return 0;
     }
+
+    /// <summary>
+    /// <paramref name="stealSeconds"/> (a difference of <see cref="StealSeconds"/>) as a percentage of all this machine's
+    /// cores over <paramref name="elapsedSeconds"/>: the <c>steal_pct</c> every scenario reports.
+    /// </summary>
+    public static double StealPercent(double stealSeconds, double elapsedSeconds)
+        => Math.Round(100 * stealSeconds / Math.Max(1e-9, elapsedSeconds * Environment.ProcessorCount), 1);
 }

@@ -247,7 +247,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         // The host's other guests: CPU time this machine's cores waited for while the phase ran (publishing and the
         // wait for its last deliveries), as a share of all its cores over that time. Compare runs only when it is low.
         into["steal_s"] = Math.Round(steal, 2);
-        into["steal_pct"] = Math.Round(100 * steal / Math.Max(1e-9, elapsed * Environment.ProcessorCount), 1);
+        into["steal_pct"] = ProcStats.StealPercent(steal, elapsed);
     }
 
     private async Task<LoadReport> UntilAsync(Func<LoadReport, bool> done, string what, TimeSpan? timeout = null)

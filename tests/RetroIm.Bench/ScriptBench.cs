@@ -97,7 +97,7 @@ internal static partial class ScriptBench
         figures["lua_us_per_message"] = Math.Round((scripts - commands) / messages, 2);
         figures["commandstats"] = perCommand;
         // As in the other scenarios: the host's other guests' share of all cores while this ran; compare runs only when low.
-        figures["steal_pct"] = Math.Round(steal * 100 / (elapsed * Environment.ProcessorCount), 1);
+        figures["steal_pct"] = ProcStats.StealPercent(steal, elapsed);
         return figures;
     }
 
