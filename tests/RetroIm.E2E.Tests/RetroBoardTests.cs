@@ -64,6 +64,7 @@ public sealed class RetroBoardTests
             // The logs first: a page that broke may not take a screenshot any more.
             if (TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed)
             {
+                foreach (var page in _pair.Both) await TestContext.Out.WriteLineAsync(await page.DescribeStateAsync());
                 await TestContext.Out.WriteLineAsync(_pair.DescribeForFailure());
                 await TestContext.Out.WriteLineAsync(_environment.DescribeForFailure());
             }

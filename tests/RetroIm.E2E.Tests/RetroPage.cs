@@ -36,6 +36,8 @@ internal sealed partial class RetroPage : IAsyncDisposable
         {
             Note($"websocket open {socket.Url.Split('?')[0]}");
             socket.Close += (_, _) => Note($"websocket closed {socket.Url.Split('?')[0]}");
+            // Every frame the node sent, so a report shows whether a push that the page did not show arrived.
+            socket.FrameReceived += (_, frame) => Note($"frame {Truncate(frame.Text ?? $"({frame.Binary?.Length ?? 0} bytes)")}");
         };
     }
 
@@ -162,6 +164,30 @@ internal sealed partial class RetroPage : IAsyncDisposable
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
     }
 
+    /// <summary>
+    /// What the page holds (board version, topic titles, connection state), for a failure report: with the frames it
+    /// received, this tells a push that never arrived from one the page did not apply. Never throws.
+    /// </summary>
+    public async Task<string> DescribeStateAsync()
+    {
+        try
+        {
+            var state = await Page.EvaluateAsync<string>("""
+                () => {
+                  const r = window.__retro, b = r.board;
+                  const titles = (list) => (b?.[list] ?? []).map((t) => t.title);
+                  return JSON.stringify({ version: b?.version, previous: titles('previous'), current: titles('current'),
+                    next: titles('next'), connection: r.conn?.state ?? null });
+                }
+                """).WaitAsync(TimeSpan.FromSeconds(5));
+            return $"page {Label} state: {state}";
+        }
+        catch (Exception e)
+        {
+            return $"page {Label} state: unreadable ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
     /// <summary>What the page logged, for a failure report.</summary>
     public string DescribeForFailure()
     {
@@ -172,6 +198,8 @@ internal sealed partial class RetroPage : IAsyncDisposable
     {
         lock (_console) _console.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
     }
+
+    private static string Truncate(string text) => text.Length <= 400 ? text : text[..400] + "…";
 
     public async ValueTask DisposeAsync() => await Context.CloseAsync();
 
