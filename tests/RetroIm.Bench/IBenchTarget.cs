@@ -14,6 +14,9 @@ internal interface IBenchTarget : IAsyncDisposable
 
     int? RedisProcessId { get; }
 
+    /// <summary>The connection string of the run's redis-server (null for the floor, which has none), for <c>INFO commandstats</c>.</summary>
+    string? RedisConnectionString => null;
+
     /// <summary>CPU seconds used so far by whatever publishes (RetroIm: this process, ImClient in it; Socket.IO: publisher.js).</summary>
     double PublisherCpuSeconds();
 

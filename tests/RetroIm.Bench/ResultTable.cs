@@ -18,13 +18,15 @@ internal static class ResultTable
         o.WriteLine(new string('-', header.Length));
         foreach (var (key, value) in ours)
         {
-            if (key is "steps" or "timeline") continue;
+            if (key is "steps" or "timeline" or "redis_calls_per_message") continue;
             var line = $"{key,-28} {Text(value),14}";
             foreach (var c in others) line += $" {Text(c.Figures.GetValueOrDefault(key)),14} {Text(c.Ratio.GetValueOrDefault(key)),8}";
             o.WriteLine(line);
         }
         PrintTimeline(o, "RetroIm", ours);
         foreach (var c in others) PrintTimeline(o, c.Name, c.Figures);
+        PrintCalls(o, "RetroIm", ours);
+        foreach (var c in others) PrintCalls(o, c.Name, c.Figures);
         PrintSteps(o, "RetroIm", ours);
         foreach (var c in others) PrintSteps(o, c.Name, c.Figures);
         o.WriteLine();
@@ -34,6 +36,12 @@ internal static class ResultTable
     {
         if (figures.GetValueOrDefault("timeline") is not List<Dictionary<string, object?>> { Count: > 0 } rows) return;
         o.WriteLine($"{name} p99 ms per {LatencyTimeline.WindowMicros / 1000} ms of send time: {string.Join(' ', rows.Select(r => Text(r["p99_ms"])))}");
+    }
+
+    private static void PrintCalls(TextWriter o, string name, Dictionary<string, object?> figures)
+    {
+        if (figures.GetValueOrDefault("redis_calls_per_message") is not Dictionary<string, object?> { Count: > 0 } calls) return;
+        o.WriteLine($"{name} Redis commands per message: {string.Join(", ", calls.Select(c => $"{c.Key} {Text(c.Value)}"))}");
     }
 
     private static void PrintSteps(TextWriter o, string name, Dictionary<string, object?> figures)

@@ -27,6 +27,8 @@ internal sealed class RetroImTarget(bool ephemeral = false) : IBenchTarget
 
     public int? RedisProcessId => _redis?.ProcessId;
 
+    public string? RedisConnectionString => _redis?.ConnectionString;
+
     public double PublisherCpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     public long? PublisherAllocatedBytes() => GC.GetTotalAllocatedBytes(precise: true);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RetroIm.Redis;
 
 namespace RetroIm.Bench;
 
@@ -182,6 +183,8 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         var publisherAllocBefore = target.PublisherAllocatedBytes();
         var stealBefore = ProcStats.StealSeconds();
         var allocBefore = await target.AllocationsAsync();
+        await using var redis = target.RedisConnectionString is { } redisAt ? await RedisClient.ConnectAsync(RedisOptions.Parse(redisAt)) : null;
+        if (redis is not null) await RedisCommandStats.ResetAsync(redis);
         Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
         var startedAt = BenchPayload.NowMicros();
         var publishSeconds = await target.PublishAsync(plan);
@@ -232,6 +235,21 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
             into["alloc_bytes_per_delivery"] = Math.Round((double)(allocAfter.AllocatedBytes - allocBefore.AllocatedBytes) / Math.Max(1, report.Received), 1);
             into["gc_collections"] = allocAfter.Collections - allocBefore.Collections;
             into["gc_pause_ms"] = allocAfter.PauseMs - allocBefore.PauseMs;
+        }
+        if (redis is not null)
+        {
+            // How many Redis commands each message cost (RetroIm's direct sends: how many messages one script call carried).
+            var calls = new Dictionary<string, object?>();
+            long scripts = 0;
+            foreach (var (name, count, _) in await RedisCommandStats.ReadAsync(redis))
+            {
+                calls[name] = Math.Round((double)count / Math.Max(1, plan.Total), 4);
+                if (name is "eval" or "evalsha") scripts += count;
+            }
+            into["redis_calls_per_message"] = calls;
+            // Script calls of any kind (the nodes' heartbeats too, a few a second): for RetroIm's direct sends, how many
+            // messages one call carried on average (DirectSendBatcher's group commit).
+            if (scripts > 0) into["messages_per_script_call"] = Math.Round((double)plan.Total / scripts, 1);
         }
         var redisCpu = RedisCpu() - redisBefore;
         var loadGenCpu = report.LoadGenCpu - loadCpuBefore;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using RetroIm.Im;
 using RetroIm.Im.Backplane;
 using RetroIm.Im.Protocol;
@@ -19,7 +18,7 @@ namespace RetroIm.Bench;
 /// commands they run, and each command), this process's CPU and allocation per message (ImClient sending and the two
 /// subscriptions receiving), and messages/s.
 /// </summary>
-internal static partial class ScriptBench
+internal static class ScriptBench
 {
     private const int InFlight = 1024;
     private static readonly string[] Nodes = ["n1", "n2"];
@@ -51,7 +50,7 @@ internal static partial class ScriptBench
         var warm = Math.Min(messages, Math.Max(clients, 20_000));
         await SendAsync(im, names, payload, warm, options.Ephemeral);
         await delivered.WhenAtLeastAsync(warm);
-        await raw.ExecuteAsync("CONFIG", ["RESETSTAT"]);
+        await RedisCommandStats.ResetAsync(raw);
         var before = delivered.Value;
         var redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value);
         var ownCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
@@ -66,7 +65,7 @@ internal static partial class ScriptBench
         redisCpu = ProcStats.CpuSeconds(redis.ProcessId!.Value) - redisCpu;
         steal = ProcStats.StealSeconds() - steal;
         var elapsed = watch.Elapsed.TotalSeconds;
-        var stats = CommandStats((await raw.ExecuteAsync("INFO", ["commandstats"])).AsString()!);
+        var stats = await RedisCommandStats.ReadAsync(raw);
 
         var figures = new Dictionary<string, object?>
         {
@@ -83,7 +82,6 @@ internal static partial class ScriptBench
         var perCommand = new Dictionary<string, object?>();
         foreach (var (name, calls, usec) in stats.OrderByDescending(s => s.Usec))
         {
-            if (name is "config" or "info") continue;
             if (name is "eval" or "evalsha") scripts += usec;
             else commands += usec;
             perCommand[name] = new Dictionary<string, object?>
@@ -160,17 +158,4 @@ internal static partial class ScriptBench
             }
         }
     }
-
-    private static List<(string Name, long Calls, double Usec)> CommandStats(string info)
-    {
-        var stats = new List<(string, long, double)>();
-        foreach (Match m in CommandStatLine().Matches(info))
-        {
-            stats.Add((m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)));
-        }
-        return stats;
-    }
-
-    [GeneratedRegex(@"cmdstat_(\w+):calls=(\d+),usec=(\d+)")]
-    private static partial Regex CommandStatLine();
 }

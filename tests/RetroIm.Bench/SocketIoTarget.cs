@@ -25,6 +25,8 @@ internal sealed class SocketIoTarget(string peerDir) : IBenchTarget
 
     public int? RedisProcessId => _redis?.ProcessId;
 
+    public string? RedisConnectionString => _redis?.ConnectionString;
+
     public double PublisherCpuSeconds() => _publisher is null ? 0 : ProcStats.CpuSeconds(_publisher.Id);
 
     public async Task StartAsync(int nodes)

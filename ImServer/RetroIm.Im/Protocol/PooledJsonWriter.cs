@@ -25,6 +25,18 @@ internal static class PooledJsonWriter
     /// </summary>
     public static byte[] Write<TState>(TState state, Action<Utf8JsonWriter, TState> write, int dropLast = 0)
         where TState : allows ref struct
+        => Run(state, write, dropLast, default, entry: false);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (a JSON object) and returns the batch entry (<see cref="RelayBatch.Entry"/>) of the
+    /// packet with that object as its header and <paramref name="body"/> as its body, with no copy of the header between.
+    /// </summary>
+    public static byte[] WriteEntry<TState>(TState state, Action<Utf8JsonWriter, TState> write, ReadOnlySpan<byte> body)
+        where TState : allows ref struct
+        => Run(state, write, 1, body, entry: true);
+
+    private static byte[] Run<TState>(TState state, Action<Utf8JsonWriter, TState> write, int dropLast, ReadOnlySpan<byte> body, bool entry)
+        where TState : allows ref struct
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
         var writer = t_writer;
@@ -34,7 +46,8 @@ internal static class PooledJsonWriter
         {
             write(writer, state);
             writer.Flush();
-            return buffer.WrittenSpan[..^dropLast].ToArray();
+            var written = buffer.WrittenSpan[..^dropLast];
+            return entry ? RelayBatch.Entry(written, body) : written.ToArray();
         }
         finally
         {

@@ -19,12 +19,36 @@ public static class RelayBatch
     {
         ArgumentNullException.ThrowIfNull(packets);
         using var output = new MemoryStream();
-        foreach (var packet in packets)
-        {
-            output.Write(System.Text.Encoding.ASCII.GetBytes(packet.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"));
-            output.Write(packet);
-        }
+        foreach (var packet in packets) output.Write(MakeEntry(packet, default, closeHeader: false));
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// One entry of a batch for the packet <paramref name="openHeader"/> <c>}\n</c> <paramref name="body"/>: the header
+    /// as <see cref="RelayPacket"/> writes it but without its closing brace (where the script adds positions to a
+    /// retained message), then the body. ImHelper makes these for messages that are not retained, so the script only
+    /// queues them.
+    /// </summary>
+    public static byte[] Entry(ReadOnlySpan<byte> openHeader, ReadOnlySpan<byte> body) => MakeEntry(openHeader, body, closeHeader: true);
+
+    private static byte[] MakeEntry(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body, bool closeHeader)
+    {
+        var length = head.Length + (closeHeader ? 2 : 0) + body.Length;
+        Span<byte> digits = stackalloc byte[MaxDigits];
+        Utf8Formatter.TryFormat(length, digits, out var digitCount);
+        var entry = new byte[digitCount + 1 + length];
+        digits[..digitCount].CopyTo(entry);
+        var at = digitCount;
+        entry[at++] = (byte)'\n';
+        head.CopyTo(entry.AsSpan(at));
+        at += head.Length;
+        if (closeHeader)
+        {
+            entry[at++] = (byte)'}';
+            entry[at++] = (byte)'\n';
+        }
+        body.CopyTo(entry.AsSpan(at));
+        return entry;
     }
 
     /// <summary>

@@ -159,18 +159,20 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
-    public async Task NodeListeningOnItsBatchTopic_GetsOnePublishPerCall_InCallOrder_AnOlderNodeGetsEachPacket()
+    public async Task NodeListeningOnItsBatchTopic_GetsOnePublishPerCall_InCallOrder_AnOlderNodeGetsEachPacket([Values] bool kept)
     {
+        // Not kept, ImHelper makes each batch entry itself and the script takes another path: both must give the same.
+        var retention = kept ? Keep : StreamRetention.None;
         // n1 listens on its batch topic (a current node); n2 only on its inbox (a node older than batches).
         var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeBatch("n1"), ImTopics.Node("n1"), ImTopics.Node("n2"));
         for (var i = 0; i < 4; i++) await Backplane.AddConnectionAsync(new ConnectionRegistration(i % 2 == 0 ? "n1" : "n2", "on" + i, "c" + i, null));
         var before = Backplane.DirectSendBatches;
         await PauseAsync();
-        var first = Send(["on0"], "first");
+        var first = Send(["on0"], "first", retention: retention);
         await WaitUntilRedisHoldsOurScriptAsync();
         // Queued behind the first: one script call. Message k goes to on{k % 4}; every third also to on{(k + 1) % 4}.
         string[] To(int k) => k % 3 == 0 ? ["on" + (k % 4), "on" + ((k + 1) % 4)] : ["on" + (k % 4)];
-        var sends = Enumerable.Range(0, 20).Select(k => Send(To(k), "m" + k)).ToArray();
+        var sends = Enumerable.Range(0, 20).Select(k => Send(To(k), "m" + k, retention: retention)).ToArray();
         await UnpauseAsync();
         await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
         Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(2));
@@ -187,6 +189,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         {
             Assert.That(RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out var body), Is.True, packet);
             Assert.That(Text(body.ToArray()), Is.EqualTo(Text(Frame(header!.Id!))), packet);
+            Assert.That(header.Offsets is not null, Is.EqualTo(kept), "positions only on a kept message: " + packet);
         }
 
         static IEnumerable<string> Packets(string batch)
@@ -265,16 +268,19 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
-    public async Task MessageTheScriptRejects_FaultsOnlyItsCaller()
+    public async Task MessageTheScriptRejects_FaultsOnlyItsCaller([Values] bool kept)
     {
+        // Kept, the append fails first (its sequence); not kept, the presence lookup (the client's hash).
         await Raw.ExecuteAsync("SET", Prefix + "im:seq:c:bad", "not a hash");
+        await Raw.ExecuteAsync("SET", Prefix + "im:client:bad", "not a hash");
+        var retention = kept ? Keep : StreamRetention.None;
         await PauseAsync();
 
-        var first = Send(["ok0"], "ok0");
-        var ok1 = Send(["ok1"], "ok1");
-        var bad = Send(["bad"], "bad");
-        var badOfTwo = Send(["ok3", "bad"], "bad2");
-        var ok2 = Send(["ok2"], "ok2");
+        var first = Send(["ok0"], "ok0", retention: retention);
+        var ok1 = Send(["ok1"], "ok1", retention: retention);
+        var bad = Send(["bad"], "bad", retention: retention);
+        var badOfTwo = Send(["ok3", "bad"], "bad2", retention: retention);
+        var ok2 = Send(["ok2"], "ok2", retention: retention);
         await UnpauseAsync();
 
         foreach (var rejected in new[] { bad, badOfTwo })
@@ -286,7 +292,10 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         Assert.That((await ok2.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "ok2" }));
         Assert.That((await ok1.WaitAsync(Timeout)).OfflineClientIds, Is.EqualTo(new[] { "ok1" }));
         await first.WaitAsync(Timeout);
-        foreach (var client in new[] { "ok0", "ok1", "ok2" }) Assert.That((await ReadAllAsync(client)).Select(e => e.Text), Is.EqualTo(new[] { Text(Frame(client)) }));
+        foreach (var client in new[] { "ok0", "ok1", "ok2" })
+        {
+            Assert.That((await ReadAllAsync(client)).Select(e => e.Text), Is.EqualTo(kept ? new[] { Text(Frame(client)) } : []));
+        }
     }
 
     // ---- the append's maintenance (expiry refresh, age trim) runs only when due, and every guarantee holds ----

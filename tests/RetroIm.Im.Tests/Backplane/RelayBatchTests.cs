@@ -28,6 +28,23 @@ public sealed class RelayBatchTests
         Assert.That(ok, Is.True);
     }
 
+    [Test]
+    public void Entry_OfAnOpenHeaderAndABody_IsTheClosedPacketWithItsLength_AndReadsBackAsOne()
+    {
+        var header = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: ["a"], Id: "m1"), "{\"type\":\"message\"}"u8);
+        var newline = Array.IndexOf(header, (byte)'\n');
+        var openHeader = header.AsSpan(0, newline - 1); // without "}"
+
+        var entry = RelayBatch.Entry(openHeader, header.AsSpan(newline + 1));
+
+        var batch = Encoding.UTF8.GetString(entry.Concat(entry).ToArray());
+        Assert.That(batch, Does.StartWith($"{header.Length}\n"));
+        Assert.That(Read(batch, out var ok), Is.EqualTo(new[] { Encoding.UTF8.GetString(header), Encoding.UTF8.GetString(header) }));
+        Assert.That(ok, Is.True);
+        Assert.That(RelayPacket.TryRead(RelayBatch.Entry(openHeader, header.AsSpan(newline + 1)).AsMemory($"{header.Length}\n".Length), out var read, out var body), Is.True);
+        Assert.That((read!.Id, read.To, Encoding.UTF8.GetString(body.Span)), Is.EqualTo(("m1", new[] { "a" }, "{\"type\":\"message\"}")));
+    }
+
     [TestCase("x\nabc", 0, TestName = "length not a number")]
     [TestCase("3abc", 0, TestName = "no newline after the length")]
     [TestCase("\nabc", 0, TestName = "empty length")]

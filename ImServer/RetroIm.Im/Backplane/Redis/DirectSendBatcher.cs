@@ -1,3 +1,4 @@
+using RetroIm.Im.Protocol;
 using RetroIm.Redis;
 
 namespace RetroIm.Im.Backplane;
@@ -85,10 +86,15 @@ internal sealed class DirectSendBatcher
     internal int Deepest => Volatile.Read(ref _deepest);
 
     /// <summary>Queues one message (receivers distinct, non-empty) and returns its own result.</summary>
-    public Task<ClientsPublishResult> SendAsync(string[] clientIds, byte[] openHeader, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken)
+    /// <param name="head">
+    /// Kept: the packet's header without its closing brace (the script adds the positions), and <paramref name="frame"/>
+    /// the frame. Not kept (<see cref="StreamRetention.IsNone"/>): the whole batch entry (<see cref="RelayBatch.Entry"/>),
+    /// which the script only queues, and <paramref name="frame"/> is empty.
+    /// </param>
+    public Task<ClientsPublishResult> SendAsync(string[] clientIds, byte[] head, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<ClientsPublishResult>(cancellationToken);
-        var send = new DirectSend(this, clientIds, openHeader, frame, retention);
+        var send = new DirectSend(this, clientIds, head, frame, retention);
         // Registered before anyone else can see the send, so a batch that completes it also disposes the registration.
         if (cancellationToken.CanBeCanceled) send.Registration = cancellationToken.UnsafeRegister(static (state, token) => ((DirectSend)state!).Cancel(token), send);
         lock (_gate)
@@ -205,7 +211,8 @@ internal sealed class DirectSendBatcher
         {
             var streamArgs = _streamArgs(batch[0].Retention);
             var count = streamArgs.Length + 3;
-            foreach (var send in batch) count += 3 + send.ClientIds.Length;
+            var fields = batch[0].Retention.IsNone ? 2 : 3;
+            foreach (var send in batch) count += fields + send.ClientIds.Length;
             var args = new RedisArg[count];
             streamArgs.CopyTo(args, 0);
             var i = streamArgs.Length;
@@ -214,8 +221,8 @@ internal sealed class DirectSendBatcher
             args[i++] = _nodeBatchTopicPrefix;
             foreach (var send in batch)
             {
-                args[i++] = send.OpenHeader;
-                args[i++] = send.Frame;
+                args[i++] = send.Head;
+                if (fields == 3) args[i++] = send.Frame;
                 args[i++] = send.ClientIds.Length;
                 foreach (var client in send.ClientIds) args[i++] = client;
             }
@@ -279,18 +286,19 @@ internal sealed class DirectSendBatcher
         Cancelled,
     }
 
-    private sealed class DirectSend(DirectSendBatcher owner, string[] clientIds, byte[] openHeader, ReadOnlyMemory<byte> frame, StreamRetention retention)
+    private sealed class DirectSend(DirectSendBatcher owner, string[] clientIds, byte[] head, ReadOnlyMemory<byte> frame, StreamRetention retention)
     {
         public string[] ClientIds { get; } = clientIds;
 
-        public byte[] OpenHeader { get; } = openHeader;
+        /// <summary>See <see cref="SendAsync"/>: the open header (kept) or the batch entry (not kept).</summary>
+        public byte[] Head { get; } = head;
 
         public ReadOnlyMemory<byte> Frame { get; } = frame;
 
         public StreamRetention Retention { get; } = retention;
 
         /// <summary>About the bytes of its arguments (ids counted as one byte a char; close enough for a cap).</summary>
-        public long Bytes { get; } = openHeader.Length + frame.Length + Sum(clientIds) + ((3L + clientIds.Length) * ArgOverhead);
+        public long Bytes { get; } = head.Length + frame.Length + Sum(clientIds) + ((3L + clientIds.Length) * ArgOverhead);
 
         /// <summary>Completed from a work item of its own batch (see <see cref="AwaitAsync"/>), so continuations run inline there.</summary>
         public TaskCompletionSource<ClientsPublishResult> Completion { get; } = new();

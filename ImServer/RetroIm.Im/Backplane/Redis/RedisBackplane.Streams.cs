@@ -31,7 +31,10 @@ public sealed partial class RedisBackplane
             if (!retention.IsNone) _ = TtlMs(retention.MaxAge);
             var ids = new string[clientIds.Count];
             for (var i = 0; i < ids.Length; i++) ids[i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
-            return _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken);
+            // Not kept, the packet has no positions: made here whole, so the script only queues it.
+            return retention.IsNone
+                ? _directSends.SendAsync(ids, Entry(header, frame.Span), default, retention, cancellationToken)
+                : _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken);
         }
         catch (Exception e)
         {
@@ -127,10 +130,17 @@ public sealed partial class RedisBackplane
     /// <summary>The header's JSON without its closing brace, so the script can add the positions it assigns.</summary>
     private static byte[] OpenHeader(RelayHeader header)
     {
-        if (header.Epochs is not null || header.Offsets is not null) header = header with { Epochs = null, Offsets = null };
         // Without its closing brace: the script appends the positions and closes it.
-        return PooledJsonWriter.Write(header, static (w, h) => JsonSerializer.Serialize(w, h, ImJsonContext.Default.RelayHeader), dropLast: 1);
+        return PooledJsonWriter.Write(WithoutPositions(header), WriteHeader, dropLast: 1);
     }
+
+    /// <summary>The batch entry (<see cref="RelayBatch.Entry"/>) of a packet without positions.</summary>
+    private static byte[] Entry(RelayHeader header, ReadOnlySpan<byte> frame) => PooledJsonWriter.WriteEntry(WithoutPositions(header), WriteHeader, frame);
+
+    private static void WriteHeader(Utf8JsonWriter writer, RelayHeader header) => JsonSerializer.Serialize(writer, header, ImJsonContext.Default.RelayHeader);
+
+    private static RelayHeader WithoutPositions(RelayHeader header) =>
+        header.Epochs is null && header.Offsets is null ? header : header with { Epochs = null, Offsets = null };
 
     /// <summary>
     /// A candidate epoch for a sequence the script may have to create: random, so a sequence Redis lost restarts under
