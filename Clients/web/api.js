@@ -31,17 +31,29 @@ export function describeProblem(status, problem) {
   return `The request failed (HTTP ${status}).`;
 }
 
-async function request(method, path, { body, token } = {}) {
+/** How long one request may take, body included: a connection that hangs must not leave the board waiting forever. */
+export const REQUEST_TIMEOUT_MS = 15000;
+
+/**
+ * One call to the WebApi. Resolves with the JSON body (null when empty); rejects with an ApiError: the server's
+ * problem for a non-2xx status, code 'timeout' when no full answer came within `timeoutMs`, else 'Cannot reach'.
+ */
+export async function request(method, path, { body, token, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   let res;
+  let text;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
+    const signal = AbortSignal.timeout(timeoutMs);
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    text = await res.text();
+  } catch (err) {
+    if (err?.name === 'TimeoutError') {
+      throw new ApiError('The server did not answer in time. Please try again.', { code: 'timeout' });
+    }
     throw new ApiError('Cannot reach the server. Check your connection and try again.');
   }
-  const text = await res.text();
   let json = null;
   if (text) {
     try {

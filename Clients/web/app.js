@@ -156,6 +156,8 @@ class RetroView {
     this.fetching = null;
     this.fetchAgain = false;
     this.queue = [];
+    this.refetchFailures = 0; // refetches that failed in a row; the next one is retried after a backoff
+    this.refetchTimer = null;
     this.editing = new Map(); // topicId → draft {title, description}
     this.cards = new Map(); // topicId → {key, el}
     this.activityEls = new Map();
@@ -181,6 +183,7 @@ class RetroView {
   dispose() {
     this.disposed = true;
     clearTimeout(this.typingTimer);
+    clearTimeout(this.refetchTimer);
     for (const off of this.offs) off();
     this.conn?.stop();
     testHook.conn = null;
@@ -308,15 +311,31 @@ class RetroView {
           this.render();
           this.renderActivity();
         } catch (err) {
-          toast(`Could not refresh the board: ${err.message}`);
+          // Events that came meanwhile stay queued for the next fetch, which is never more than a backoff away: a
+          // board that failed to refresh must not stay stale (or hold events back) until something else happens.
+          // A retro or seat that is gone (404, 401) will not come back by retrying.
+          const transient = !err.status || err.status === 429 || err.status >= 500;
+          if (this.refetchFailures++ === 0) toast(`Could not refresh the board${transient ? ', retrying' : ''}: ${err.message}`);
+          if (transient) this.retryRefetch();
           return;
         }
+        if (this.refetchFailures > 0) toast('The board is up to date again.', 'info');
+        this.refetchFailures = 0;
         if (!this.fetchAgain) return;
       }
     })().finally(() => {
       this.fetching = null;
     });
     return this.fetching;
+  }
+
+  /** Fetches again after a delay that grows with each failure in a row (1 s, 2 s, 4 s, … at most 30 s). */
+  retryRefetch() {
+    clearTimeout(this.refetchTimer);
+    const delayMs = Math.min(30000, 1000 * 2 ** Math.min(5, this.refetchFailures - 1));
+    this.refetchTimer = setTimeout(() => {
+      if (!this.disposed) this.refetch();
+    }, delayMs);
   }
 
   // -- actions --

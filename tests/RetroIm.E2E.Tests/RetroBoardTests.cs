@@ -193,6 +193,40 @@ public sealed class RetroBoardTests
     }
 
     [Test]
+    public async Task RefetchFails_WhileAPushWaitsBehindIt_ThePageRetriesAndShowsIt()
+    {
+        await A.MarkDocumentAsync();
+        // A's next board read is held, then fails as a dropped connection would; later reads pass.
+        var boardRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var fail = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        await A.Page.RouteAsync($"**/api/retros/{_pair.RetroId}", async route =>
+        {
+            if (Interlocked.Exchange(ref held, 1) != 0)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+            boardRead.TrySetResult();
+            await fail.Task;
+            await route.AbortAsync("connectionreset");
+        });
+        await A.Page.EvaluateAsync("() => { window.__retro.refetch(); }");
+        await boardRead.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // B's topic reaches A while A's refetch is in flight: the page queues the event behind it.
+        var pushed = A.WaitForFrameAsync(Deploys);
+        await B.AddTopicAsync(Deploys, "Builds take 40 minutes");
+        await pushed;
+        fail.SetResult();
+
+        await Expect(A.Page.Locator(".toast").Filter(new LocatorFilterOptions { HasText = "Could not refresh the board, retrying" }).First).ToBeVisibleAsync();
+        await Expect(A.Card(Deploys)).ToHaveCountAsync(1);
+        Assert.That(await A.WasReloadedAsync(), Is.False, "A caught up without reloading the page");
+        await AssertBoardShowsAsync(A, await _environment.Http.GetBoardAsync(_pair.RetroId));
+    }
+
+    [Test]
     public async Task ClosePage_OfB_TakesBOffAsOnlineList()
     {
         await Expect(A.OnlineParticipant(A.ParticipantId)).ToHaveCountAsync(1);

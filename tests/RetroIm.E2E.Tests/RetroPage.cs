@@ -24,6 +24,7 @@ internal sealed partial class RetroPage : IAsyncDisposable
         """;
 
     private readonly List<string> _console = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _frameWaiters = [];
 
     private RetroPage(string label, IBrowserContext context, IPage page)
     {
@@ -37,7 +38,11 @@ internal sealed partial class RetroPage : IAsyncDisposable
             Note($"websocket open {socket.Url.Split('?')[0]}");
             socket.Close += (_, _) => Note($"websocket closed {socket.Url.Split('?')[0]}");
             // Every frame the node sent, so a report shows whether a push that the page did not show arrived.
-            socket.FrameReceived += (_, frame) => Note($"frame {Truncate(frame.Text ?? $"({frame.Binary?.Length ?? 0} bytes)")}");
+            socket.FrameReceived += (_, frame) =>
+            {
+                Note($"frame {Truncate(frame.Text ?? $"({frame.Binary?.Length ?? 0} bytes)")}");
+                if (frame.Text is { } text) FrameArrived(text);
+            };
         };
     }
 
@@ -185,6 +190,26 @@ internal sealed partial class RetroPage : IAsyncDisposable
         catch (Exception e)
         {
             return $"page {Label} state: unreadable ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
+    /// <summary>Completes when a WebSocket of this page receives a text frame containing <paramref name="text"/> from now on (at most 10 s).</summary>
+    public Task WaitForFrameAsync(string text)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_frameWaiters) _frameWaiters.Add((frame => frame.Contains(text, StringComparison.Ordinal), seen));
+        return seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private void FrameArrived(string text)
+    {
+        lock (_frameWaiters)
+        {
+            foreach (var (match, seen) in _frameWaiters)
+            {
+                if (match(text)) seen.TrySetResult();
+            }
+            _frameWaiters.RemoveAll(w => w.Seen.Task.IsCompleted);
         }
     }
 

@@ -2,7 +2,8 @@
 // `node --test Clients/js/test/` runs them and the web folder holds only what the WebApi serves.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeProblem } from '../../web/api.js';
+import { createServer } from 'node:http';
+import { ApiError, describeProblem, request } from '../../web/api.js';
 import { applyEvent, mergeActivity, parseRetroRef, upsertTopic, withMyVote } from '../../web/board-state.js';
 
 const ann = { id: 'pAnn', name: 'Ann' };
@@ -157,5 +158,58 @@ describe('helpers', () => {
     assert.equal(describeProblem(400, { errors: { name: ['Too long.'] } }), 'Name: Too long.');
     assert.equal(describeProblem(409, { title: 'No votes left', detail: 'You have used all your votes.' }), 'You have used all your votes.');
     assert.match(describeProblem(502, null), /server/);
+  });
+});
+
+// The page's requests against real HTTP servers on loopback: one that answers, and two that hang (before the
+// headers, and after them in the middle of the body). A hung request must end with a timeout, not hold the board.
+describe('web api request', () => {
+  /** Starts a server with `handler` on 127.0.0.1 and returns its base URL and a close that drops hung sockets. */
+  async function serve(handler) {
+    const server = createServer(handler);
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    return { base, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+  }
+
+  test('request_ServerAnswers_ResolvesWithItsJsonAndSendsTheToken', async () => {
+    let auth = null;
+    const { base, close } = await serve((req, res) => {
+      auth = req.headers.authorization;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
+    try {
+      assert.deepEqual(await request('GET', `${base}/api/x`, { token: 't1', timeoutMs: 5000 }), { ok: true });
+      assert.equal(auth, 'Bearer t1');
+    } finally {
+      await close();
+    }
+  });
+
+  for (const [name, handler] of [
+    ['NoAnswer', () => {}],
+    ['BodyStalls', (req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).write('{"ok":')],
+  ]) {
+    test(`request_${name}_EndsWithATimeoutError`, { timeout: 10000 }, async () => {
+      const { base, close } = await serve(handler);
+      try {
+        const started = Date.now();
+        await assert.rejects(request('GET', `${base}/api/x`, { timeoutMs: 300 }), (err) => {
+          assert.ok(err instanceof ApiError);
+          assert.equal(err.code, 'timeout');
+          assert.match(err.message, /did not answer in time/);
+          return true;
+        });
+        assert.ok(Date.now() - started < 5000, 'gave up close to its timeout');
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  test('request_NothingListens_SaysTheServerCannotBeReached', async () => {
+    const { base, close } = await serve(() => {});
+    await close();
+    await assert.rejects(request('GET', `${base}/api/x`, { timeoutMs: 5000 }), (err) => err instanceof ApiError && err.code === null && /Cannot reach/.test(err.message));
   });
 });
