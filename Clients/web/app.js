@@ -321,6 +321,7 @@ class RetroView {
         }
         if (this.refetchFailures > 0) toast('The board is up to date again.', 'info');
         this.refetchFailures = 0;
+        clearTimeout(this.refetchTimer); // another refetch got there first: no retry needed
         if (!this.fetchAgain) return;
       }
     })().finally(() => {
