@@ -97,16 +97,18 @@ internal static partial class RedisScripts
     /// </remarks>
     public static readonly LuaScript PublishMessagesToClients = ClockScript(AppendFunction + """
         local clientPrefix, nodePrefix, batchPrefix = ARGV[6], ARGV[7], ARGV[8]
-        -- Per node, in order of first use: its entries (length line and packet each), in message order.
+        -- Per node, in order of first use: its entries in message order, each as the caller's entry (not retained) or
+        -- as a length line and the packet (retained), so the batch is one table.concat and nothing is copied twice.
         local batches, batchNodes = {}, {}
-        local function queue(node, entry)
+        local function queue(node, first, second)
           local batch = batches[node]
           if not batch then
             batch = {}
             batches[node] = batch
             batchNodes[#batchNodes + 1] = node
           end
-          batch[#batch + 1] = entry
+          batch[#batch + 1] = first
+          if second then batch[#batch + 1] = second end
         end
         -- The reply (see above), filled as messages go out.
         local out = {}
@@ -116,7 +118,7 @@ internal static partial class RedisScripts
         local function entryOf(header, frame, positions)
           if not retained then return header end
           local packet = header .. positions .. '}\n' .. frame
-          return #packet .. '\n' .. packet
+          return #packet .. '\n', packet
         end
         -- (header, frame): a retained message's; (entry, nil): one not retained.
         local function send(first, last, header, frame)
@@ -133,10 +135,10 @@ internal static partial class RedisScripts
               out[#out + 1] = client
               return
             end
-            local entry = entryOf(header, frame, retained and (',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']'))
+            local first, second = entryOf(header, frame, retained and (',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']'))
             out[#out + 1] = n
             for _, node in ipairs(held) do
-              queue(node, entry)
+              queue(node, first, second)
               out[#out + 1] = node
             end
             out[#out + 1] = 0
@@ -159,10 +161,10 @@ internal static partial class RedisScripts
               end
             end
           end
-          local entry = entryOf(header, frame, retained and (',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']'))
+          local first, second = entryOf(header, frame, retained and (',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']'))
           out[#out + 1] = #nodes
           for _, node in ipairs(nodes) do
-            queue(node, entry)
+            queue(node, first, second)
             out[#out + 1] = node
           end
           out[#out + 1] = #offline
@@ -213,9 +215,13 @@ internal static partial class RedisScripts
           local batch = batches[node]
           if redis.call('PUBLISH', batchPrefix .. node, table.concat(batch)) == 0 then
             -- A node older than batches: each packet alone on its inbox, without the entry's length line.
-            for k = 1, #batch do
-              local entry = batch[k]
-              redis.call('PUBLISH', nodePrefix .. node, string.sub(entry, string.find(entry, '\n', 1, true) + 1))
+            if retained then
+              for k = 2, #batch, 2 do redis.call('PUBLISH', nodePrefix .. node, batch[k]) end
+            else
+              for k = 1, #batch do
+                local entry = batch[k]
+                redis.call('PUBLISH', nodePrefix .. node, string.sub(entry, string.find(entry, '\n', 1, true) + 1))
+              end
             end
           end
         end
