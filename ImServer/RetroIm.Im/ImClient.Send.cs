@@ -106,8 +106,9 @@ public sealed partial class ImClient
     /// Sends a message that is not kept: it reaches the receivers' open connections and nothing else. It gets no
     /// position and goes into no client's stream, so a client that is offline, or reconnects and recovers, never gets
     /// it (as Socket.IO's volatile emit and Ably's ephemeral messages). For what is stale by the time a client comes
-    /// back: typing indicators, cursors, progress. It costs Redis one presence lookup per receiver instead of the
-    /// history append as well (about half the work of <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>).
+    /// back: typing indicators, cursors, progress. It costs Redis one presence lookup per receiver and, per batch of
+    /// concurrent sends, one publish per node, as plain commands with no script and no history append (about an eighth
+    /// of the work of <see cref="SendMessageAsync(string?, IEnumerable{string}, object?, bool, CancellationToken)"/>).
     /// Receivers get the same <c>{"type":"message",…}</c> frame, without <c>pos</c>.
     /// </summary>
     /// <param name="senderClientId">Shown to receivers as <c>from</c>; null for a system message.</param>

@@ -12,16 +12,17 @@ namespace RetroIm.Redis;
 /// </summary>
 public readonly struct RedisArg
 {
-    private readonly string? _text;
+    // The text (Text, PrefixedText) or the parts (Parts).
+    private readonly object? _ref;
     private readonly ReadOnlyMemory<byte> _bytes;
     // An integer, or a double's bits: one field for both keeps the struct at 40 bytes (a script call's arguments are
     // one array of them, hundreds long).
     private readonly long _number;
     private readonly ArgKind _kind;
 
-    private RedisArg(string? text, ReadOnlyMemory<byte> bytes, long number, ArgKind kind)
+    private RedisArg(object? reference, ReadOnlyMemory<byte> bytes, long number, ArgKind kind)
     {
-        _text = text;
+        _ref = reference;
         _bytes = bytes;
         _number = number;
         _kind = kind;
@@ -34,6 +35,8 @@ public readonly struct RedisArg
         Bytes,
         Integer,
         Double,
+        PrefixedText,
+        Parts,
     }
 
     /// <summary>True for <c>default(RedisArg)</c> or a null string/array, which cannot be sent.</summary>
@@ -59,6 +62,20 @@ public readonly struct RedisArg
     /// <summary>A floating-point number in the shortest round-trip form; infinities as <c>+inf</c>/<c>-inf</c> as Redis expects.</summary>
     public static implicit operator RedisArg(double value) => new(null, default, BitConverter.DoubleToInt64Bits(value), ArgKind.Double);
 
+    /// <summary>
+    /// <paramref name="prefix"/> (UTF-8) followed by <paramref name="text"/>, sent as one bulk string without building
+    /// the concatenated string: a key made of a key prefix and an id.
+    /// </summary>
+    public static RedisArg Prefixed(ReadOnlyMemory<byte> prefix, string? text) =>
+        text is null ? default : new(text, prefix, 0, ArgKind.PrefixedText);
+
+    /// <summary>
+    /// The parts one after the other, sent as one bulk string without copying them into one array first (a payload
+    /// made of many pieces). The list and the arrays are read when the command is written.
+    /// </summary>
+    public static RedisArg Concat(IReadOnlyList<byte[]>? parts) =>
+        parts is null ? default : new(parts, default, 0, ArgKind.Parts);
+
     /// <summary>Named alternative to the implicit conversion from string.</summary>
     public static RedisArg FromString(string value) => value;
 
@@ -74,8 +91,10 @@ public readonly struct RedisArg
     /// <summary>The argument as text, for logs and tests (bytes decoded as UTF-8).</summary>
     public override string ToString() => _kind switch
     {
-        ArgKind.Text => _text!,
+        ArgKind.Text => (string)_ref!,
         ArgKind.Bytes => Encoding.UTF8.GetString(_bytes.Span),
+        ArgKind.PrefixedText => Encoding.UTF8.GetString(_bytes.Span) + (string)_ref!,
+        ArgKind.Parts => string.Concat(((IReadOnlyList<byte[]>)_ref!).Select(part => Encoding.UTF8.GetString(part))),
         ArgKind.Integer => _number.ToString(CultureInfo.InvariantCulture),
         ArgKind.Double => FormatDouble(BitConverter.Int64BitsToDouble(_number)),
         _ => "(missing)",
@@ -87,7 +106,13 @@ public readonly struct RedisArg
         switch (_kind)
         {
             case ArgKind.Text:
-                RespWriter.WriteBulk(writer, _text!);
+                RespWriter.WriteBulk(writer, (string)_ref!);
+                break;
+            case ArgKind.PrefixedText:
+                RespWriter.WriteBulk(writer, _bytes.Span, (string)_ref!);
+                break;
+            case ArgKind.Parts:
+                RespWriter.WriteBulk(writer, (IReadOnlyList<byte[]>)_ref!);
                 break;
             case ArgKind.Bytes:
                 RespWriter.WriteBulk(writer, _bytes.Span);

@@ -30,6 +30,28 @@ public sealed partial class RedisClient
         EvalOnAsync(_links[0], script, keys, args, withSource, cancellationToken);
 
     /// <summary>
+    /// Runs a pipeline's commands back to back on the pool's first connection, in order with
+    /// <see cref="EvalInOrderAsync"/> and other calls made one after the other there, and returns one reply per
+    /// command. A command Redis rejects is an error reply in the list (<see cref="RespValue.IsError"/>), not an
+    /// exception: the others ran. The pipeline is handed to the connection before this method returns (see
+    /// <see cref="EvalInOrderAsync"/>).
+    /// </summary>
+    /// <exception cref="RedisTimeoutException">Not every reply arrived within <see cref="RedisOptions.CommandTimeout"/>.</exception>
+    /// <exception cref="RedisConnectionException">Redis is unreachable, or the connection broke before the last reply arrived (some commands may have run).</exception>
+    public async Task<IReadOnlyList<RespValue>> ExecuteInOrderAsync(RedisPipeline pipeline, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (pipeline.Count == 0)
+        {
+            return [];
+        }
+
+        return (await SendAsync(_links[0], new PendingCommand(pipeline), cancellationToken).ConfigureAwait(false)).Items;
+    }
+
+    /// <summary>
     /// EVAL with the source, or EVALSHA and, when Redis answers NOSCRIPT, EVAL on the same connection (which caches
     /// the script again). The first command is handed to the connection before the first await.
     /// </summary>

@@ -124,13 +124,17 @@ public sealed partial class RedisClient : IAsyncDisposable
         }
     }
 
-    private async Task<RespValue> ExecuteOnAsync(RedisLink link, string command, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken)
+    private Task<RespValue> ExecuteOnAsync(RedisLink link, string command, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ValidateCommand(command, args);
         cancellationToken.ThrowIfCancellationRequested();
+        return SendAsync(link, new PendingCommand(command, args), cancellationToken);
+    }
 
-        var pending = new PendingCommand(command, args);
+    /// <summary>Hands the command to the connection (before the first await), then waits for its reply within the timeout.</summary>
+    private async Task<RespValue> SendAsync(RedisLink link, PendingCommand pending, CancellationToken cancellationToken)
+    {
         link.Send(pending);
         RespValue reply;
         try
@@ -141,7 +145,7 @@ public sealed partial class RedisClient : IAsyncDisposable
         {
             pending.Abandon();
             throw new RedisTimeoutException(
-                $"Redis at {Options.Endpoint} did not answer {command} within {Options.CommandTimeout.TotalMilliseconds:0} ms.");
+                $"Redis at {Options.Endpoint} did not answer {pending.Command} within {Options.CommandTimeout.TotalMilliseconds:0} ms.");
         }
         catch (OperationCanceledException)
         {

@@ -80,6 +80,40 @@ public sealed class RedisClientFailureTests
     }
 
     [Test]
+    public async Task ExecuteInOrderAsync_PipelineHalfAnsweredThenTimesOut_ItsLateRepliesNeverReachLaterCommands()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = await RedisClient.ConnectAsync(
+            RedisOptions.Parse(server.ConnectionString + ",commandTimeout=300"), TestLogger.Instance);
+        await using var admin = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=10000"));
+        await client.ExecuteAsync("SET", "k", "before");
+
+        // Paused for writes: the first GET is answered, the SET (and what follows it) waits for the pause to end.
+        await admin.ExecuteAsync("CLIENT", "PAUSE", 2000, "WRITE");
+        var error = Assert.ThrowsAsync<RedisTimeoutException>(() => client.ExecuteInOrderAsync(
+            new RedisPipeline().Add("GET", "k").Add("SET", "k", "after").Add("GET", "k")));
+        await admin.ExecuteAsync("CLIENT", "UNPAUSE");
+        var echo = await client.ExecuteAsync("ECHO", "next").WaitAsync(Bound);
+
+        Assert.That(error!.Message, Does.Contain("3 pipelined commands (GET, …)").And.Contain("300 ms"));
+        Assert.That(echo.AsString(), Is.EqualTo("next"), "the pipeline's two late replies were matched to it, not to this");
+        Assert.That((await client.ExecuteAsync("GET", "k")).AsString(), Is.EqualTo("after"), "written, so it ran once the pause ended");
+    }
+
+    [Test]
+    public async Task ExecuteInOrderAsync_RedisKilledWithPipelinePending_FailsWithConnectionException()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=10000"));
+        var pending = client.ExecuteInOrderAsync(new RedisPipeline().Add("PING").Add("BLPOP", "never", 8).Add("PING"));
+
+        await server.KillAsync();
+
+        var error = Assert.ThrowsAsync<RedisConnectionException>(() => pending.WaitAsync(Bound));
+        Assert.That(error!.Message, Does.Contain("lost before the reply to 3 pipelined commands (PING, …)"));
+    }
+
+    [Test]
     public async Task ExecuteAsync_AfterRedisRestart_ReconnectsAndSucceeds()
     {
         await using var server = await RedisServer.StartAsync();

@@ -207,6 +207,94 @@ public sealed class RedisClientTests
     }
 
     [Test]
+    public async Task ExecuteInOrderAsync_Pipeline_OneReplyPerCommandInOrder_ARejectedCommandFailsAlone()
+    {
+        var hash = Key();
+        var text = Key();
+        var list = Key();
+        await _client.ExecuteAsync("HSET", hash, "n1", 1, "n2", 2);
+        await _client.ExecuteAsync("SET", text, "not a hash");
+        var pipeline = new RedisPipeline()
+            .Add("HKEYS", hash)
+            .Add("HKEYS", text)
+            .Add("HKEYS", Key())
+            .Add("RPUSH", list, new byte[] { 0, 255 }, 42)
+            .Add("CLIENT SETNAME", "piped");
+
+        var replies = await _client.ExecuteInOrderAsync(pipeline).WaitAsync(Bound);
+
+        Assert.That(replies, Has.Count.EqualTo(5));
+        Assert.That(replies[0].Items.Select(v => v.AsString()).Order(), Is.EqualTo(new[] { "n1", "n2" }));
+        Assert.That((replies[1].IsError, replies[1].AsString()), Is.EqualTo((true, "WRONGTYPE Operation against a key holding the wrong kind of value")));
+        Assert.That(replies[2].Items, Is.Empty);
+        Assert.That(replies[3].AsInt64(), Is.EqualTo(2), "ran although a command before it was rejected");
+        Assert.That(replies[4].AsString(), Is.EqualTo("OK"), "a command name of two words");
+        Assert.That((await _client.ExecuteAsync("LRANGE", list, 0, -1)).Items.Select(v => v.AsBytes()), Is.EqualTo(new[] { new byte[] { 0, 255 }, "42"u8.ToArray() }));
+        Assert.That(await _client.ExecuteInOrderAsync(new RedisPipeline()), Is.Empty, "an empty pipeline answers at once");
+        Assert.That(pipeline.ToString(), Is.EqualTo("5 pipelined commands (HKEYS, …)"));
+    }
+
+    [Test]
+    public async Task PrefixedAndConcatArguments_ArriveAsOneBulkStringEach()
+    {
+        var id = "héllo-" + Guid.NewGuid().ToString("N");
+        byte[] prefix = "test:prefixed:"u8.ToArray();
+        byte[][] parts = ["a\n"u8.ToArray(), [], [0, 255], "ü"u8.ToArray()];
+        var key = RedisArg.Prefixed(prefix, id);
+        var value = RedisArg.Concat(parts);
+
+        await _client.ExecuteAsync("SET", key, value);
+        var replies = await _client.ExecuteInOrderAsync(new RedisPipeline().Add("GET", key).Add("STRLEN", "test:prefixed:" + id));
+
+        Assert.That((await _client.ExecuteAsync("GET", "test:prefixed:" + id)).AsBytes(), Is.EqualTo(parts.SelectMany(p => p).ToArray()));
+        Assert.That(replies[0].AsBytes(), Is.EqualTo(parts.SelectMany(p => p).ToArray()));
+        Assert.That(replies[1].AsInt64(), Is.EqualTo(2 + 2 + 2));
+        Assert.That(key.ToString(), Is.EqualTo("test:prefixed:" + id));
+        Assert.That(RedisArg.Prefixed(prefix, null).IsMissing && RedisArg.Concat(null).IsMissing, Is.True);
+        Assert.That((await _client.ExecuteAsync("ECHO", RedisArg.Concat([]))).AsString(), Is.EqualTo(""), "no parts: an empty string");
+    }
+
+    [Test]
+    public void RedisPipeline_BadCommand_RefusedWhenAdded()
+    {
+        var pipeline = new RedisPipeline();
+
+        Assert.Throws<ArgumentException>(() => pipeline.Add(" "));
+        Assert.Throws<ArgumentException>(() => pipeline.Add("SET", Key(), (string?)null));
+        Assert.That(pipeline.Count, Is.Zero, "nothing half-added");
+    }
+
+    [Test]
+    public async Task ExecuteInOrderAsync_MixedWithEvalInOrderAndManyInFlight_RunsInCallOrder_RepliesNeverShift()
+    {
+        var script = new LuaScript("return redis.call('RPUSH', KEYS[1], ARGV[1])");
+        var key = Key();
+        await using var pooled = await RedisClient.ConnectAsync(RedisOptions.Parse(_server.ConnectionString) with { PoolSize = 4 }, TestLogger.Instance);
+
+        // All issued before any completes: pipelines of 1–3 pushes between script calls, and plain commands on the pool.
+        var calls = new List<Task<long[]>>();
+        var pushed = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            if (i % 3 == 0)
+            {
+                var value = pushed++;
+                calls.Add(pooled.EvalInOrderAsync(script, [key], [value], withSource: true).ContinueWith(t => new[] { t.Result.AsInt64() }, TaskScheduler.Default));
+                continue;
+            }
+            var pipeline = new RedisPipeline();
+            for (var k = 0; k < 1 + (i % 3); k++) pipeline.Add("RPUSH", key, pushed++);
+            calls.Add(pooled.ExecuteInOrderAsync(pipeline).ContinueWith(t => t.Result.Select(r => r.AsInt64()).ToArray(), TaskScheduler.Default));
+            _ = pooled.ExecuteAsync("ECHO", "between");
+        }
+        var lengths = (await Task.WhenAll(calls).WaitAsync(Bound)).SelectMany(r => r).ToArray();
+
+        var list = (await _client.ExecuteAsync("LRANGE", key, 0, -1)).Items.Select(v => v.AsInt64());
+        Assert.That(list, Is.EqualTo(Enumerable.Range(0, pushed).Select(i => (long)i)));
+        Assert.That(lengths, Is.EqualTo(Enumerable.Range(1, pushed).Select(i => (long)i)), "each reply went to its own command");
+    }
+
+    [Test]
     public async Task EvalAsync_ErrorNestedInArray_StaysAValue()
     {
         var script = new LuaScript("return {1, redis.error_reply('MYERR boom'), redis.status_reply('FINE')}");

@@ -26,8 +26,8 @@ public static class RelayBatch
     /// <summary>
     /// One entry of a batch for the packet <paramref name="openHeader"/> <c>}\n</c> <paramref name="body"/>: the header
     /// as <see cref="RelayPacket"/> writes it but without its closing brace (where the script adds positions to a
-    /// retained message), then the body. ImHelper makes these for messages that are not retained, so the script only
-    /// queues them.
+    /// retained message), then the body. ImHelper makes these for messages that are not retained and publishes them
+    /// as they are, with no script.
     /// </summary>
     public static byte[] Entry(ReadOnlySpan<byte> openHeader, ReadOnlySpan<byte> body) => MakeEntry(openHeader, body, closeHeader: true);
 

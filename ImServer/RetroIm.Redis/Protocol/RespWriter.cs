@@ -21,21 +21,47 @@ internal static class RespWriter
     public static void WriteCommand(IBufferWriter<byte> writer, string command, IReadOnlyList<RedisArg> args)
     {
         var words = CountWords(command);
-        if (words == 0)
-        {
-            throw new ArgumentException("The command name is empty.", nameof(command));
-        }
-
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i].IsMissing)
-            {
-                // Checked before writing anything: a half-written command would corrupt the stream.
-                throw new ArgumentException($"Argument {i} of {command} is null or missing.", nameof(args));
-            }
+            CheckPresent(args[i], i, command);
         }
 
-        WriteHeader(writer, RespPrefix.Array, words + args.Count);
+        WriteName(writer, command, words, args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            args[i].WriteTo(writer);
+        }
+    }
+
+    /// <inheritdoc cref="WriteCommand(IBufferWriter{byte}, string, IReadOnlyList{RedisArg})"/>
+    public static void WriteCommandFromSpan(IBufferWriter<byte> writer, string command, ReadOnlySpan<RedisArg> args)
+    {
+        var words = CountWords(command);
+        for (var i = 0; i < args.Length; i++)
+        {
+            CheckPresent(args[i], i, command);
+        }
+
+        WriteName(writer, command, words, args.Length);
+        foreach (var arg in args)
+        {
+            arg.WriteTo(writer);
+        }
+    }
+
+    /// <summary>Checked before writing anything: a half-written command would corrupt the stream.</summary>
+    internal static void CheckPresent(RedisArg arg, int index, string command)
+    {
+        if (arg.IsMissing)
+        {
+            throw new ArgumentException($"Argument {index} of {command} is null or missing.", "args");
+        }
+    }
+
+    /// <summary>The array header and the command's words.</summary>
+    private static void WriteName(IBufferWriter<byte> writer, string command, int words, int argCount)
+    {
+        WriteHeader(writer, RespPrefix.Array, words + argCount);
         var span = command.AsSpan();
         while (!span.IsEmpty)
         {
@@ -49,11 +75,6 @@ internal static class RespWriter
 
             span = end < 0 ? default : span[end..];
         }
-
-        for (var i = 0; i < args.Count; i++)
-        {
-            args[i].WriteTo(writer);
-        }
     }
 
     /// <summary>Writes <c>$len\r\n…\r\n</c> for raw bytes.</summary>
@@ -65,10 +86,14 @@ internal static class RespWriter
     }
 
     /// <summary>Writes <c>$len\r\n…\r\n</c> for text encoded as UTF-8.</summary>
-    public static void WriteBulk(IBufferWriter<byte> writer, ReadOnlySpan<char> text)
+    public static void WriteBulk(IBufferWriter<byte> writer, ReadOnlySpan<char> text) => WriteBulk(writer, [], text);
+
+    /// <summary>Writes <c>$len\r\n…\r\n</c> for <paramref name="prefix"/> followed by <paramref name="text"/> encoded as UTF-8.</summary>
+    public static void WriteBulk(IBufferWriter<byte> writer, ReadOnlySpan<byte> prefix, ReadOnlySpan<char> text)
     {
         var length = Encoding.UTF8.GetByteCount(text);
-        WriteHeader(writer, RespPrefix.BulkString, length);
+        WriteHeader(writer, RespPrefix.BulkString, prefix.Length + length);
+        writer.Write(prefix);
         if (length <= DirectEncodeLimit)
         {
             var span = writer.GetSpan(length);
@@ -77,6 +102,24 @@ internal static class RespWriter
         else
         {
             Encoding.UTF8.GetBytes(text, writer);
+        }
+
+        WriteCrlf(writer);
+    }
+
+    /// <summary>Writes <c>$len\r\n…\r\n</c> for the parts one after the other.</summary>
+    public static void WriteBulk(IBufferWriter<byte> writer, IReadOnlyList<byte[]> parts)
+    {
+        long length = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            length += parts[i].Length;
+        }
+
+        WriteHeader(writer, RespPrefix.BulkString, length);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            writer.Write(parts[i]);
         }
 
         WriteCrlf(writer);
@@ -109,7 +152,8 @@ internal static class RespWriter
         writer.Advance(2);
     }
 
-    private static int CountWords(string command)
+    /// <exception cref="ArgumentException">The command name is blank.</exception>
+    internal static int CountWords(string command)
     {
         var count = 0;
         var inWord = false;
@@ -122,6 +166,11 @@ internal static class RespWriter
             }
 
             inWord = !isSpace;
+        }
+
+        if (count == 0)
+        {
+            throw new ArgumentException("The command name is empty.", nameof(command));
         }
 
         return count;

@@ -1,8 +1,9 @@
 namespace RetroIm.Redis.Transport;
 
 /// <summary>
-/// A command on its way through a <see cref="RedisConnection"/>: queued, then written (and holding a FIFO slot
-/// until its reply arrives). The task completes with the raw reply, error replies included.
+/// A command (or a <see cref="RedisPipeline"/> of them) on its way through a <see cref="RedisConnection"/>: queued,
+/// then written (and holding a FIFO slot until its replies arrive). The task completes with the raw reply, error
+/// replies included; a pipeline's is an array of its commands' replies.
 /// </summary>
 internal sealed class PendingCommand : TaskCompletionSource<RespValue>
 {
@@ -10,7 +11,13 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
     private const int Written = 1;
     private const int Abandoned = 2;
 
+    private static readonly IReadOnlyList<RedisArg> NoArgs = [];
+
     private int _state;
+
+    // A pipeline's replies so far (touched only by the connection's read loop).
+    private RespValue[]? _replies;
+    private int _received;
 
     public PendingCommand(string command, IReadOnlyList<RedisArg> args)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -19,9 +26,18 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
         Args = args;
     }
 
+    /// <summary>A pipeline (at least one command): written as its commands back to back, answered by as many replies.</summary>
+    public PendingCommand(RedisPipeline pipeline)
+        : this(pipeline.ToString(), NoArgs)
+    {
+        Pipeline = pipeline;
+    }
+
     public string Command { get; }
 
     public IReadOnlyList<RedisArg> Args { get; }
+
+    public RedisPipeline? Pipeline { get; }
 
     /// <summary>When the writer sent it (<see cref="RedisMetrics.CommandStarted"/>); 0 while not measured.</summary>
     public long WrittenAt { get; set; }
@@ -34,4 +50,22 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
     /// already written keeps its FIFO slot so the late reply is matched to it and discarded.
     /// </summary>
     public void Abandon() => Interlocked.CompareExchange(ref _state, Abandoned, Queued);
+
+    /// <summary>
+    /// Takes the next reply; true with the whole reply once every one arrived (a single command: at once; a
+    /// pipeline: an array of its replies after the last).
+    /// </summary>
+    public bool TryTakeReply(RespValue reply, out RespValue whole)
+    {
+        if (Pipeline is null)
+        {
+            whole = reply;
+            return true;
+        }
+
+        _replies ??= new RespValue[Pipeline.Count];
+        _replies[_received++] = reply;
+        whole = _received == _replies.Length ? RespValue.Array(_replies) : null!;
+        return _received == _replies.Length;
+    }
 }

@@ -46,17 +46,24 @@ internal sealed partial class RedisConnection
     private void CompleteOldest(RespValue reply)
     {
         PendingCommand? command;
+        RespValue whole;
         lock (_pending)
         {
-            _pending.TryDequeue(out command);
-        }
+            if (!_pending.TryPeek(out command))
+            {
+                throw new RedisProtocolException($"Redis at {Endpoint} sent a reply ({reply}) with no command waiting for it.");
+            }
 
-        if (command is null)
-        {
-            throw new RedisProtocolException($"Redis at {Endpoint} sent a reply ({reply}) with no command waiting for it.");
+            // A pipeline keeps its slot until its last reply.
+            if (!command.TryTakeReply(reply, out whole))
+            {
+                return;
+            }
+
+            _pending.Dequeue();
         }
 
         RedisMetrics.CommandCompleted(command.WrittenAt);
-        command.TrySetResult(reply);
+        command.TrySetResult(whole);
     }
 }

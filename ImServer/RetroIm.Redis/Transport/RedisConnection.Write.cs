@@ -39,7 +39,14 @@ internal sealed partial class RedisConnection
                         _pending.Enqueue(command);
                     }
 
-                    RespWriter.WriteCommand(output, command.Command, command.Args);
+                    if (command.Pipeline is { } pipeline)
+                    {
+                        pipeline.WriteTo(output);
+                    }
+                    else
+                    {
+                        RespWriter.WriteCommand(output, command.Command, command.Args);
+                    }
                     if (output.UnflushedBytes >= FlushThreshold)
                     {
                         Interlocked.Increment(ref _flushCount);

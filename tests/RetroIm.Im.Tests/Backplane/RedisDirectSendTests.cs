@@ -92,7 +92,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         var before = Backplane.DirectSendBatches;
         await PauseAsync();
         var first = Send(["a"], "m0");
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         // Five full batches wait behind the first: when it returns, four go at once (each with a full one behind it),
         // and the fifth only when one of those returns.
         var sends = Enumerable.Range(1, 5 * DirectSendBatcher.MaxMessages).Select(i => Send(["a"], "m" + i)).ToArray();
@@ -114,7 +114,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         var before = Backplane.DirectSendBatches;
         await PauseAsync();
         var first = Send(["a"], "m0");
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         // Behind it: two kept, two not kept, two kept. A call has one retention, so they go as three calls.
         var sends = Enumerable.Range(1, 6).Select(i => Send(["a"], "m" + i, retention: i is 3 or 4 ? StreamRetention.None : null)).ToArray();
         await UnpauseAsync();
@@ -142,7 +142,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         var pipelinedBefore = Backplane.DirectSendPipelined;
         await PauseAsync();
         var first = Send(["a"], "m0");
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         var sends = Enumerable.Range(1, 200).Select(i => Send(["a"], "m" + i)).ToArray();
         // Redis forgets the script while the first call (by SHA1) waits: it is answered NOSCRIPT and retried with the
         // source. Nothing may have been pipelined behind it, or that would run first.
@@ -169,7 +169,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         var before = Backplane.DirectSendBatches;
         await PauseAsync();
         var first = Send(["on0"], "first", retention: retention);
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         // Queued behind the first: one script call. Message k goes to on{k % 4}; every third also to on{(k + 1) % 4}.
         string[] To(int k) => k % 3 == 0 ? ["on" + (k % 4), "on" + ((k + 1) % 4)] : ["on" + (k % 4)];
         var sends = Enumerable.Range(0, 20).Select(k => Send(To(k), "m" + k, retention: retention)).ToArray();
@@ -191,23 +191,92 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
             Assert.That(Text(body.ToArray()), Is.EqualTo(Text(Frame(header!.Id!))), packet);
             Assert.That(header.Offsets is not null, Is.EqualTo(kept), "positions only on a kept message: " + packet);
         }
-
-        static IEnumerable<string> Packets(string batch)
-        {
-            var packets = new List<string>();
-            Assert.That(RelayBatch.TryForEach(Encoding.UTF8.GetBytes(batch), packets, static (list, p) => list.Add(Encoding.UTF8.GetString(p.Span))), Is.True, batch);
-            return packets;
-        }
-
-        static string Id(string packet) => RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out _) ? header!.Id! : "?";
     }
+
+    [Test]
+    public async Task HeavyLoad_KeptAndNotKeptFullBatchesInterleaved_PipelinedUpToFour_TheNodeGetsEveryPacketInCallOrder()
+    {
+        // Not kept, a batch publishes only after its lookups return; a kept batch behind it must wait for that, while
+        // lookups of a later batch not kept may go ahead.
+        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeBatch("n1"));
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "a", "c1", null));
+        await Send(["warm"], "warm");
+        var before = Backplane.DirectSendBatches;
+        var pipelinedBefore = Backplane.DirectSendPipelined;
+        await PauseAsync();
+        var first = Send(["a"], "m0");
+        await WaitUntilRedisHoldsOurBatchAsync();
+        // Full batches behind it: not kept, kept, not kept, kept, not kept, not kept.
+        const int Full = DirectSendBatcher.MaxMessages;
+        static bool Kept(int i) => (i - 1) / Full is 1 or 3;
+        var sends = Enumerable.Range(1, 6 * Full).Select(i => Send(["a"], "m" + i, retention: Kept(i) ? null : StreamRetention.None)).ToArray();
+        await UnpauseAsync();
+        var results = await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+
+        var packets = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.NodeBatch("n1"))).SelectMany(Packets).Select(packet =>
+        {
+            Assert.That(RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out var body), Is.True, packet);
+            Assert.That(Text(body.ToArray()), Is.EqualTo(Text(Frame(header!.Id!))), packet);
+            return (header.Id, Offset: header.Offsets?[0]);
+        }).ToList();
+        var offset = 1L;
+        var expected = Enumerable.Range(0, 6 * Full + 1).Select(i => ("m" + i, i == 0 || Kept(i) ? offset++ : (long?)null)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(packets, Is.EqualTo(expected), "every packet once, in call order; positions only on the kept ones");
+            Assert.That(results.Select(r => r.NodeIds.Single()), Has.All.EqualTo("n1"));
+            Assert.That(Backplane.DirectSendBatches - before, Is.EqualTo(7));
+            Assert.That(Backplane.DirectSendPipelined - pipelinedBefore, Is.GreaterThanOrEqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task NotKept_AClientOnTwoNodesAndOneOffline_EachNodeGetsOneEntryPerMessage_TheResultSaysWhere()
+    {
+        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeBatch("n1"), ImTopics.NodeBatch("n2"));
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "both", "c1", null));
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n2", "both", "c2", null));
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n2", "two", "c3", null));
+        await PauseAsync();
+        var first = Send(["two"], "first", retention: StreamRetention.None);
+        await WaitUntilRedisHoldsOurBatchAsync();
+        // One batch: a receiver twice in a message is not possible (distinct), but across messages it repeats.
+        var sends = new[]
+        {
+            Send(["both", "gone"], "x1", retention: StreamRetention.None),
+            Send(["two", "both"], "x2", retention: StreamRetention.None),
+            Send(["gone"], "x3", retention: StreamRetention.None),
+        };
+        await UnpauseAsync();
+        var results = await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+
+        var n1 = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.NodeBatch("n1"))).SelectMany(Packets).Select(Id);
+        var n2 = (await recorder.ReadUntilMarkerAsync(Backplane, ImTopics.NodeBatch("n2"))).SelectMany(Packets).Select(Id);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => string.Join(",", r.NodeIds)), Is.EqualTo(new[] { "n2", "n1,n2", "n1,n2", "" }));
+            Assert.That(results.Select(r => string.Join(",", r.OfflineClientIds)), Is.EqualTo(new[] { "", "gone", "", "gone" }));
+            Assert.That(n1, Is.EqualTo(new[] { "x1", "x2" }));
+            Assert.That(n2, Is.EqualTo(new[] { "first", "x1", "x2" }));
+        });
+    }
+
+    private static List<string> Packets(string batch)
+    {
+        var packets = new List<string>();
+        Assert.That(RelayBatch.TryForEach(Encoding.UTF8.GetBytes(batch), packets, static (list, p) => list.Add(Encoding.UTF8.GetString(p.Span))), Is.True, batch);
+        return packets;
+    }
+
+    private static string Id(string packet) => RelayPacket.TryRead(Encoding.UTF8.GetBytes(packet), out var header, out _) ? header!.Id! : "?";
 
     [Test]
     public async Task BackplaneDisposed_WithBatchInFlightAndManyQueued_EveryCallerFails_NoneHangs()
     {
         await PauseAsync();
         var first = Send(["a"], "first");
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         var queued = Enumerable.Range(0, 1000).Select(i => Send(["a"], "q" + i)).ToArray();
 
         // The batch in flight fails, and every batch after it fails at once (the client is disposed).
@@ -225,7 +294,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     {
         await PauseAsync();
         var lost = Send(["a"], "lost");
-        await WaitUntilRedisHoldsOurScriptAsync();
+        await WaitUntilRedisHoldsOurBatchAsync();
         var queued = Enumerable.Range(1, 5).Select(i => Send(["b" + i, "a"], "kept" + i)).ToArray();
 
         // Kills our connection with the paused script on it: Redis drops the script unrun.
@@ -431,12 +500,16 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
         await Raw.ExecuteAsync("CLIENT", "UNPAUSE");
     }
 
-    /// <summary>Until Redis holds a script call of ours, paused (our raw connection never sends one).</summary>
-    private Task WaitUntilRedisHoldsOurScriptAsync() => Wait.UntilAsync(async () =>
+    /// <summary>
+    /// Until Redis holds a batch of ours, paused: a script call (kept), or the PUBLISH after the lookups, which a write
+    /// pause lets through (not kept). Our raw connection sends neither.
+    /// </summary>
+    private Task WaitUntilRedisHoldsOurBatchAsync() => Wait.UntilAsync(async () =>
     {
         var clients = (await Raw.ExecuteAsync("CLIENT", "LIST", "TYPE", "normal")).AsString()!;
-        return clients.Split('\n').Any(line => line.Contains("flags=b ", StringComparison.Ordinal) && line.Contains("cmd=eval", StringComparison.Ordinal));
-    }, Timeout, "the script call to reach Redis");
+        return clients.Split('\n').Any(line => line.Contains("flags=b ", StringComparison.Ordinal)
+            && (line.Contains("cmd=eval", StringComparison.Ordinal) || line.Contains("cmd=publish", StringComparison.Ordinal)));
+    }, Timeout, "the batch to reach Redis");
 
     private async Task<List<(long Offset, string Text)>> ReadAllAsync(string client, StreamReadStatus expected = StreamReadStatus.Ok)
     {

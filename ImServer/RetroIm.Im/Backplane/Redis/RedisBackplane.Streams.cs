@@ -15,7 +15,8 @@ public sealed partial class RedisBackplane
 
     /// <remarks>
     /// Concurrent calls are coalesced (<see cref="DirectSendBatcher"/>): one goes to Redis at once, those made while it
-    /// is in flight go together as one script call when it completes, in call order.
+    /// is in flight go together when it completes, in call order: kept, as one script call; not kept, as one pipeline of
+    /// lookups and then one PUBLISH per node.
     /// </remarks>
     public Task<ClientsPublishResult> PublishMessageToClientsAsync(IReadOnlyList<string> clientIds, RelayHeader header, ReadOnlyMemory<byte> frame, StreamRetention retention, CancellationToken cancellationToken = default)
     {
@@ -31,7 +32,7 @@ public sealed partial class RedisBackplane
             if (!retention.IsNone) _ = TtlMs(retention.MaxAge);
             var ids = new string[clientIds.Count];
             for (var i = 0; i < ids.Length; i++) ids[i] = clientIds[i] ?? throw new ArgumentNullException(nameof(clientIds), "A clientId is null.");
-            // Not kept, the packet has no positions: made here whole, so the script only queues it.
+            // Not kept, the packet has no positions: made here whole, as the entry its nodes' batches carry.
             return retention.IsNone
                 ? _directSends.SendAsync(ids, Entry(header, frame.Span), default, retention, cancellationToken)
                 : _directSends.SendAsync(ids, OpenHeader(header), frame, retention, cancellationToken);

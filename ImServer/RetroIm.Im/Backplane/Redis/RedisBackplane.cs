@@ -23,16 +23,19 @@ public sealed partial class RedisBackplane : IImBackplane
         _client = new RedisClient(options, loggerFactory?.CreateLogger<RedisClient>());
         _subscriber = new RedisSubscriber(options, loggerFactory?.CreateLogger<RedisSubscriber>());
         _subscriber.ConnectionChanged += OnSubscriberConnectionChanged;
-        _directSends = new DirectSendBatcher((args, withSource) => _client.EvalInOrderAsync(RedisScripts.PublishMessagesToClients, [], args, withSource), StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix, _keys.NodeBatchTopicPrefix);
+        _directSends = new DirectSendBatcher(
+            (args, withSource) => _client.EvalInOrderAsync(RedisScripts.PublishMessagesToClients, [], args, withSource),
+            commands => _client.ExecuteInOrderAsync(commands),
+            StreamArgs, _keys.ClientPrefix, _keys.NodeTopicPrefix, _keys.NodeBatchTopicPrefix);
     }
 
-    /// <summary>Script calls that carried direct messages; lets tests see that concurrent sends were coalesced.</summary>
+    /// <summary>Batches of direct messages (script calls or pipelines); lets tests see that concurrent sends were coalesced.</summary>
     internal long DirectSendBatches => _directSends.Batches;
 
-    /// <summary>Script calls with direct messages handed to Redis while another was in flight.</summary>
+    /// <summary>Batches of direct messages handed to Redis while another was in flight.</summary>
     internal long DirectSendPipelined => _directSends.Pipelined;
 
-    /// <summary>The most script calls with direct messages that were in flight at once.</summary>
+    /// <summary>The most batches of direct messages that were in flight at once.</summary>
     internal int DirectSendDeepest => _directSends.Deepest;
 
     public event Action? Resubscribed;

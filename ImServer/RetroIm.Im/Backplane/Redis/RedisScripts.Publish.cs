@@ -76,57 +76,43 @@ internal static partial class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: [1..5] as <see cref="AppendFunction"/>, [6] client key prefix, [7] node channel prefix, [8] node batch
-    /// channel prefix, then per message [header JSON without its closing brace, frame, receiver count k, k distinct
-    /// clientIds]. For each message in order: appends its frame to every receiver's stream and makes one packet,
-    /// header + positions + frame, for every node holding any of them. With max entries 0 (not retained) nothing is
-    /// appended and the packet has no positions, so the caller makes it, and each message is [its batch entry
-    /// (<c>RelayBatch.Entry</c>: length, <c>\n</c>, packet), k, k distinct clientIds]. Then each node gets its packets,
-    /// in message order, as one PUBLISH on its batch channel (<c>RelayBatch</c>: length, <c>\n</c>, packet, …), or,
-    /// when no one listens there (a node older than batches), one PUBLISH per packet on its node channel.
+    /// ARGV: [1..5] as <see cref="AppendFunction"/> (a retention that keeps: max entries ≥ 1), [6] client key prefix,
+    /// [7] node channel prefix, [8] node batch channel prefix, then per message [header JSON without its closing brace,
+    /// frame, receiver count k, k distinct clientIds]. For each message in order: appends its frame to every receiver's
+    /// stream and makes one packet, header + positions + frame, for every node holding any of them. Then each node
+    /// gets its packets, in message order, as one PUBLISH on its batch channel (<c>RelayBatch</c>: length, <c>\n</c>,
+    /// packet, …), or, when no one listens there (a node older than batches), one PUBLISH per packet on its node channel.
     /// Returns one flat array, per message in order: the count of nodes, the nodeIds, the count of offline clients,
     /// the clientIds (each list without duplicates); a message that failed (e.g. a key of the wrong type) has -1 and the
-    /// error text instead and is not published, and the others still go out.
+    /// error text instead and is not published, and the others still go out. (Messages not kept need no atomic append:
+    /// <see cref="DirectSendBatcher"/> sends them as plain commands.)
     /// </summary>
     /// <remarks>
     /// Flat, because Redis turns every Lua table of a reply into RESP by probing it for fields (err, ok, double, map,
-    /// set, …) first: two small tables per message cost Redis about a quarter of its time for this script. A message
-    /// not retained to one receiver (typing indicators, cursors, the bulk of direct traffic) takes a path of its own
-    /// with no function call, protected call, concatenation or number formatting, the entry made by the caller: in
-    /// the bench's <c>script</c> scenario this took Redis's time per such message down by about a fifth (Lua's by a third).
+    /// set, …) first: two small tables per message cost Redis about a quarter of its time for this script.
     /// </remarks>
     public static readonly LuaScript PublishMessagesToClients = ClockScript(AppendFunction + """
         local clientPrefix, nodePrefix, batchPrefix = ARGV[6], ARGV[7], ARGV[8]
-        -- Per node, in order of first use: its entries in message order, each as the caller's entry (not retained) or
-        -- as a length line and the packet (retained), so the batch is one table.concat and nothing is copied twice.
+        -- Per node, in order of first use: a length line and the packet per message, in message order, so the batch is
+        -- one table.concat and nothing is copied twice.
         local batches, batchNodes = {}, {}
-        local function queue(node, first, second)
+        local function queue(node, length, packet)
           local batch = batches[node]
           if not batch then
             batch = {}
             batches[node] = batch
             batchNodes[#batchNodes + 1] = node
           end
-          batch[#batch + 1] = first
-          if second then batch[#batch + 1] = second end
+          batch[#batch + 1] = length
+          batch[#batch + 1] = packet
         end
         -- The reply (see above), filled as messages go out.
         local out = {}
-        -- Max entries 0 (StreamRetention.None): nothing is appended and the packet carries no positions.
-        local retained = maxLen > 0
-        -- A message's entry: given (not retained), or its length line and packet (retained: the packet has positions).
-        local function entryOf(header, frame, positions)
-          if not retained then return header end
-          local packet = header .. positions .. '}\n' .. frame
-          return #packet .. '\n', packet
-        end
-        -- (header, frame): a retained message's; (entry, nil): one not retained.
         local function send(first, last, header, frame)
           if first == last then
             -- One receiver: no tables to merge nodes in.
             local client = ARGV[first]
-            local epoch, offset
-            if retained then epoch, offset = append('c:' .. client, frame) end
+            local epoch, offset = append('c:' .. client, frame)
             local held = redis.call('HKEYS', clientPrefix .. client)
             local n = #held
             if n == 0 then
@@ -135,10 +121,11 @@ internal static partial class RedisScripts
               out[#out + 1] = client
               return
             end
-            local first, second = entryOf(header, frame, retained and (',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']'))
+            local packet = header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame
+            local length = #packet .. '\n'
             out[#out + 1] = n
             for _, node in ipairs(held) do
-              queue(node, first, second)
+              queue(node, length, packet)
               out[#out + 1] = node
             end
             out[#out + 1] = 0
@@ -147,11 +134,9 @@ internal static partial class RedisScripts
           local epochs, offsets, seenNodes, nodes, offline = {}, {}, {}, {}, {}
           for i = first, last do
             local client = ARGV[i]
-            if retained then
-              local epoch, offset = append('c:' .. client, frame)
-              epochs[#epochs + 1] = '"' .. epoch .. '"'
-              offsets[#offsets + 1] = offset
-            end
+            local epoch, offset = append('c:' .. client, frame)
+            epochs[#epochs + 1] = '"' .. epoch .. '"'
+            offsets[#offsets + 1] = offset
             local held = redis.call('HKEYS', clientPrefix .. client)
             if #held == 0 then offline[#offline + 1] = client end
             for _, node in ipairs(held) do
@@ -161,53 +146,29 @@ internal static partial class RedisScripts
               end
             end
           end
-          local first, second = entryOf(header, frame, retained and (',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']'))
+          local packet = header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
+          local length = #packet .. '\n'
           out[#out + 1] = #nodes
           for _, node in ipairs(nodes) do
-            queue(node, first, second)
+            queue(node, length, packet)
             out[#out + 1] = node
           end
           out[#out + 1] = #offline
           for _, client in ipairs(offline) do out[#out + 1] = client end
         end
-        -- Per message: [header, frame, k, ids] when retained, [entry, k, ids] when not.
-        local fields = retained and 3 or 2
+        -- Per message: [header, frame, k, ids].
         local i, argc = 9, #ARGV
         while i <= argc do
-          local count = tonumber(ARGV[i + fields - 1])
-          local first = i + fields
+          local count = tonumber(ARGV[i + 2])
+          local first = i + 3
           local last = first + count - 1
-          if not retained and count == 1 then
-            -- The common case, inline: one presence lookup, the caller's entry queued for every node holding the client.
-            local client = ARGV[first]
-            local held = redis.pcall('HKEYS', clientPrefix .. client)
-            if held.err then
-              out[#out + 1] = -1
-              out[#out + 1] = held.err
-            else
-              local n = #held
-              out[#out + 1] = n
-              for k = 1, n do
-                local node = held[k]
-                queue(node, ARGV[i])
-                out[#out + 1] = node
-              end
-              if n == 0 then
-                out[#out + 1] = 1
-                out[#out + 1] = client
-              else
-                out[#out + 1] = 0
-              end
-            end
-          else
-            local mark = #out
-            local ok, e = pcall(send, first, last, ARGV[i], retained and ARGV[i + 1] or nil)
-            if not ok then
-              -- (send fails before it queues or reports anything; the loop only makes sure.)
-              for k = #out, mark + 1, -1 do out[k] = nil end
-              out[#out + 1] = -1
-              out[#out + 1] = type(e) == 'table' and e.err or tostring(e)
-            end
+          local mark = #out
+          local ok, e = pcall(send, first, last, ARGV[i], ARGV[i + 1])
+          if not ok then
+            -- (send fails before it queues or reports anything; the loop only makes sure.)
+            for k = #out, mark + 1, -1 do out[k] = nil end
+            out[#out + 1] = -1
+            out[#out + 1] = type(e) == 'table' and e.err or tostring(e)
           end
           i = last + 1
         end
@@ -215,14 +176,7 @@ internal static partial class RedisScripts
           local batch = batches[node]
           if redis.call('PUBLISH', batchPrefix .. node, table.concat(batch)) == 0 then
             -- A node older than batches: each packet alone on its inbox, without the entry's length line.
-            if retained then
-              for k = 2, #batch, 2 do redis.call('PUBLISH', nodePrefix .. node, batch[k]) end
-            else
-              for k = 1, #batch do
-                local entry = batch[k]
-                redis.call('PUBLISH', nodePrefix .. node, string.sub(entry, string.find(entry, '\n', 1, true) + 1))
-              end
-            end
+            for k = 2, #batch, 2 do redis.call('PUBLISH', nodePrefix .. node, batch[k]) end
           end
         end
         return out
