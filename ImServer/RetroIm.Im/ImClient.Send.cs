@@ -205,7 +205,8 @@ public sealed partial class ImClient
         var data = ImMessageSerializer.ToUtf8Json(message, _options.JsonSerializerOptions);
         var now = _time.GetUtcNow();
         var id = MessageIds.New(now);
-        return (id, ClientFrames.Message(id, from, chan, now.ToUnixTimeMilliseconds(), data.Span));
+        // ToUtf8Json made or checked the payload: one JSON value, so the frame need not read it again.
+        return (id, ClientFrames.Message(id, from, chan, now.ToUnixTimeMilliseconds(), data.Span, validated: true));
     }
 
     private async Task EnsureReceiptsSubscribedAsync(CancellationToken cancellationToken)

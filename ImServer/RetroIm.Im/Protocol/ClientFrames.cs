@@ -56,10 +56,14 @@ public static class ClientFrames
     }
 
     /// <param name="data">The business payload, already UTF-8 JSON; it is written verbatim after validation.</param>
-    public static byte[] Message(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data)
+    /// <param name="validated">
+    /// True when the caller already checked that <paramref name="data"/> is one complete JSON value
+    /// (<c>ImMessageSerializer.ToUtf8Json</c> does), so it is not read a second time.
+    /// </param>
+    public static byte[] Message(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data, bool validated = false)
     {
         // A lambda cannot capture a span: the fields go in as a ref struct.
-        return PooledJsonWriter.Write(new MessageFields(id, from, chan, ts, data), static (w, m) =>
+        return PooledJsonWriter.Write(new MessageFields(id, from, chan, ts, data, validated), static (w, m) =>
         {
             w.WriteStartObject();
             w.WriteString("type", "message");
@@ -68,7 +72,7 @@ public static class ClientFrames
             if (m.Chan is null) w.WriteNull("chan"); else w.WriteString("chan", m.Chan);
             w.WriteNumber("ts", m.Ts);
             w.WritePropertyName("data");
-            w.WriteRawValue(m.Data, skipInputValidation: false);
+            w.WriteRawValue(m.Data, skipInputValidation: m.Validated);
             w.WriteEndObject();
         });
     }
@@ -93,8 +97,10 @@ public static class ClientFrames
         });
     }
 
-    private readonly ref struct MessageFields(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data)
+    private readonly ref struct MessageFields(string id, string? from, string? chan, long ts, ReadOnlySpan<byte> data, bool validated)
     {
+        public bool Validated { get; } = validated;
+
         public string Id { get; } = id;
 
         public string? From { get; } = from;

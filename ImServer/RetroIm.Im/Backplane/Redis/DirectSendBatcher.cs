@@ -434,9 +434,6 @@ internal sealed class DirectSendBatcher
     /// </summary>
     private sealed class UnkeptBatch(List<DirectSend> sends)
     {
-        // The distinct receivers, in order of first use: their lookups' positions in the pipeline.
-        private readonly Dictionary<string, int> _receivers = new(StringComparer.Ordinal);
-
         // Per node reached, in order of first use: its messages' entries, in message order.
         private readonly List<(string Node, List<byte[]> Entries)> _nodes = [];
 
@@ -451,7 +448,10 @@ internal sealed class DirectSendBatcher
         /// <summary>One PUBLISH per node reached, in <see cref="_nodes"/>' order (empty until <see cref="Route"/>).</summary>
         public RedisPipeline Publishes { get; } = new();
 
-        /// <summary>The presence lookups: HKEYS of each distinct receiver's connections.</summary>
+        /// <summary>
+        /// The presence lookups: HKEYS of each message's receivers' connections, in message order (a client in two
+        /// messages of the batch is looked up twice: cheaper than finding out, and rare).
+        /// </summary>
         public RedisPipeline Lookups(byte[] clientPrefix)
         {
             var lookups = new RedisPipeline();
@@ -459,7 +459,7 @@ internal sealed class DirectSendBatcher
             {
                 foreach (var client in send.ClientIds)
                 {
-                    if (_receivers.TryAdd(client, _receivers.Count)) lookups.Add("HKEYS", RedisArg.Prefixed(clientPrefix, client));
+                    lookups.Add("HKEYS", RedisArg.Prefixed(clientPrefix, client));
                 }
             }
             return lookups;
@@ -474,9 +474,13 @@ internal sealed class DirectSendBatcher
             try
             {
                 var nodeIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+                // The send's first lookup in the replies.
+                var first = 0;
                 foreach (var send in Sends)
                 {
-                    var rejected = Rejection(send, held);
+                    var lookup = first;
+                    first += send.ClientIds.Length;
+                    var rejected = Rejection(send, held, lookup);
                     if (rejected is not null)
                     {
                         send.Error = rejected;
@@ -486,7 +490,7 @@ internal sealed class DirectSendBatcher
                     {
                         // The common case: no lists to merge nodes in.
                         var client = send.ClientIds[0];
-                        var items = held[_receivers[client]].Items;
+                        var items = held[lookup].Items;
                         var at = new string[items.Count];
                         for (var k = 0; k < at.Length; k++) at[k] = Reach(nodeIndex, items[k].AsString()!, send);
                         if (at.Length > 1) Array.Sort(at, StringComparer.Ordinal);
@@ -496,7 +500,7 @@ internal sealed class DirectSendBatcher
                     List<string>? nodes = null, offline = null;
                     foreach (var client in send.ClientIds)
                     {
-                        var items = held[_receivers[client]].Items;
+                        var items = held[lookup++].Items;
                         if (items.Count == 0) (offline ??= []).Add(client);
                         foreach (var item in items)
                         {
@@ -548,11 +552,11 @@ internal sealed class DirectSendBatcher
         }
 
         /// <summary>Why Redis rejected one of a message's lookups, if it did.</summary>
-        private Exception? Rejection(DirectSend send, IReadOnlyList<RespValue> held)
+        private static Exception? Rejection(DirectSend send, IReadOnlyList<RespValue> held, int first)
         {
-            foreach (var client in send.ClientIds)
+            for (var i = 0; i < send.ClientIds.Length; i++)
             {
-                var reply = held[_receivers[client]];
+                var reply = held[first + i];
                 if (reply.IsError) return new RedisServerException(reply.AsString()!);
                 if (reply.Type != RespType.Array || reply.IsNull) return new RedisProtocolException($"HKEYS answered {reply}.");
             }
