@@ -58,11 +58,8 @@ public sealed class RedisClientFailureTests
     [Test]
     public async Task ExecuteAsync_ServerPaused_TimesOutThenWorksAgain()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var client = await RedisClient.ConnectAsync(
-            RedisOptions.Parse(server.ConnectionString + ",commandTimeout=300"), TestLogger.Instance);
-        await using var admin = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=10000"));
-        await client.ExecuteAsync("SET", "k", "before");
+        await using var redis = await PausableRedis.StartAsync();
+        var (client, admin) = (redis.Client, redis.Admin);
 
         await admin.ExecuteAsync("CLIENT PAUSE", 2000);
         var clock = Stopwatch.StartNew();
@@ -82,11 +79,8 @@ public sealed class RedisClientFailureTests
     [Test]
     public async Task ExecuteInOrderAsync_PipelineHalfAnsweredThenTimesOut_ItsLateRepliesNeverReachLaterCommands()
     {
-        await using var server = await RedisServer.StartAsync();
-        await using var client = await RedisClient.ConnectAsync(
-            RedisOptions.Parse(server.ConnectionString + ",commandTimeout=300"), TestLogger.Instance);
-        await using var admin = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=10000"));
-        await client.ExecuteAsync("SET", "k", "before");
+        await using var redis = await PausableRedis.StartAsync();
+        var (client, admin) = (redis.Client, redis.Admin);
 
         // Paused for writes: the first GET is answered, the SET (and what follows it) waits for the pause to end.
         await admin.ExecuteAsync("CLIENT", "PAUSE", 2000, "WRITE");
@@ -155,5 +149,33 @@ public sealed class RedisClientFailureTests
         await server.RestartAsync();
 
         Assert.That((await client.ExecuteAsync("PING").WaitAsync(Bound)).AsString(), Is.EqualTo("PONG"));
+    }
+
+    /// <summary>A redis-server of its own, a client that gives up after 300 ms and an admin that waits; <c>k</c> = "before".</summary>
+    private sealed class PausableRedis : IAsyncDisposable
+    {
+        private readonly RedisServer _server;
+
+        private PausableRedis(RedisServer server, RedisClient client, RedisClient admin) => (_server, Client, Admin) = (server, client, admin);
+
+        public RedisClient Client { get; }
+
+        public RedisClient Admin { get; }
+
+        public static async Task<PausableRedis> StartAsync()
+        {
+            var server = await RedisServer.StartAsync();
+            var client = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=300"), TestLogger.Instance);
+            var admin = await RedisClient.ConnectAsync(RedisOptions.Parse(server.ConnectionString + ",commandTimeout=10000"));
+            await client.ExecuteAsync("SET", "k", "before");
+            return new PausableRedis(server, client, admin);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Admin.DisposeAsync();
+            await _server.DisposeAsync();
+        }
     }
 }

@@ -108,9 +108,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     [Test]
     public async Task KeptAndNotKept_QueuedTogether_GoInSeparateCalls_InCallOrder()
     {
-        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.Node("n1"));
-        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "a", "c1", null));
-        await Send(["warm"], "warm");
+        var recorder = await RecordWithAOnN1Async(ImTopics.Node("n1"));
         var before = Backplane.DirectSendBatches;
         await PauseAsync();
         var first = Send(["a"], "m0");
@@ -198,9 +196,7 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     {
         // Not kept, a batch publishes only after its lookups return; a kept batch behind it must wait for that, while
         // lookups of a later batch not kept may go ahead.
-        var recorder = await TopicRecorder.StartAsync(Backplane, ImTopics.NodeBatch("n1"));
-        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "a", "c1", null));
-        await Send(["warm"], "warm");
+        var recorder = await RecordWithAOnN1Async(ImTopics.NodeBatch("n1"));
         var before = Backplane.DirectSendBatches;
         var pipelinedBefore = Backplane.DirectSendPipelined;
         await PauseAsync();
@@ -260,6 +256,15 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
             Assert.That(n1, Is.EqualTo(new[] { "x1", "x2" }));
             Assert.That(n2, Is.EqualTo(new[] { "first", "x1", "x2" }));
         });
+    }
+
+    /// <summary>Records <paramref name="topic"/>, puts client "a" on n1, and loads the script (a kept send to another client).</summary>
+    private async Task<TopicRecorder> RecordWithAOnN1Async(string topic)
+    {
+        var recorder = await TopicRecorder.StartAsync(Backplane, topic);
+        await Backplane.AddConnectionAsync(new ConnectionRegistration("n1", "a", "c1", null));
+        await Send(["warm"], "warm");
+        return recorder;
     }
 
     private static List<string> Packets(string batch)

@@ -180,8 +180,8 @@ internal sealed class DirectSendBatcher
     }
 
     /// <summary>
-    /// Waits for a batch's reply; then (before its callers are completed) hands what is queued to Redis as far as
-    /// there is room, and completes the callers in one pool work item.
+    /// A kept batch: waits for the script's reply; then (before its callers are completed) hands what is queued to
+    /// Redis as far as there is room, and completes the callers in one pool work item.
     /// </summary>
     private async Task AwaitAsync(List<DirectSend> batch, Task<RespValue> eval)
     {
