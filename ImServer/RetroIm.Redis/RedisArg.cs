@@ -71,10 +71,27 @@ public readonly struct RedisArg
 
     /// <summary>
     /// The parts one after the other, sent as one bulk string without copying them into one array first (a payload
-    /// made of many pieces). The list and the arrays are read when the command is written.
+    /// made of many pieces). The list and the arrays are read when the command is written: keep them unchanged until
+    /// the command's task completes.
     /// </summary>
-    public static RedisArg Concat(IReadOnlyList<byte[]>? parts) =>
-        parts is null ? default : new(parts, default, 0, ArgKind.Parts);
+    /// <exception cref="ArgumentException">A part is null (checked here: the writer must never meet one).</exception>
+    public static RedisArg Concat(IReadOnlyList<byte[]>? parts)
+    {
+        if (parts is null)
+        {
+            return default;
+        }
+
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (parts[i] is null)
+            {
+                throw new ArgumentException($"Part {i} is null.", nameof(parts));
+            }
+        }
+
+        return new(parts, default, 0, ArgKind.Parts);
+    }
 
     /// <summary>Named alternative to the implicit conversion from string.</summary>
     public static RedisArg FromString(string value) => value;

@@ -124,12 +124,13 @@ public sealed partial class RedisClient : IAsyncDisposable
         }
     }
 
-    private Task<RespValue> ExecuteOnAsync(RedisLink link, string command, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken)
+    private async Task<RespValue> ExecuteOnAsync(RedisLink link, string command, IReadOnlyList<RedisArg> args, CancellationToken cancellationToken)
     {
+        // Async, so a disposed client, a bad argument or a cancelled token fault the task instead of throwing at the call.
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ValidateCommand(command, args);
         cancellationToken.ThrowIfCancellationRequested();
-        return SendAsync(link, new PendingCommand(command, args), cancellationToken);
+        return await SendAsync(link, new PendingCommand(command, args), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Hands the command to the connection (before the first await), then waits for its reply within the timeout.</summary>

@@ -251,6 +251,7 @@ public sealed class RedisClientTests
         Assert.That(replies[1].AsInt64(), Is.EqualTo(2 + 2 + 2));
         Assert.That(key.ToString(), Is.EqualTo("test:prefixed:" + id));
         Assert.That(RedisArg.Prefixed(prefix, null).IsMissing && RedisArg.Concat(null).IsMissing, Is.True);
+        Assert.Throws<ArgumentException>(() => RedisArg.Concat([[1], null!]), "refused when made, never met by the writer");
         Assert.That((await _client.ExecuteAsync("ECHO", RedisArg.Concat([]))).AsString(), Is.EqualTo(""), "no parts: an empty string");
     }
 
