@@ -236,7 +236,11 @@ internal sealed class DirectSendBatcher
             {
                 // No one listens on these batch topics: nodes older than batches, which take each packet on their inbox.
                 var older = batch.ForOlderNodes(publishes.Result, _nodeTopicPrefix);
-                if (older.Count > 0)
+                if (older is null)
+                {
+                    batch.Error = new RedisProtocolException($"PUBLISH answered {publishes.Result.Count} replies for {batch.Publishes.Count} commands.");
+                }
+                else if (older.Count > 0)
                 {
                     var inboxes = Run(_pipeline, older);
                     await ((Task)inboxes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -525,12 +529,14 @@ internal sealed class DirectSendBatcher
         /// From the publishes' replies: one PUBLISH per packet (the entry without its length line) on the inbox of each
         /// node no one listened for on its batch topic.
         /// </summary>
-        public RedisPipeline ForOlderNodes(IReadOnlyList<RespValue> received, string nodeTopicPrefix)
+        public RedisPipeline? ForOlderNodes(IReadOnlyList<RespValue> received, string nodeTopicPrefix)
         {
+            // (A reply of another length cannot come from these commands: null, so every caller hears it, never a hang.)
+            if (received.Count != _nodes.Count) return null;
             var older = new RedisPipeline();
             for (var i = 0; i < _nodes.Count; i++)
             {
-                if (received[i].IsError || received[i].AsInt64() != 0) continue;
+                if (received[i].Type != RespType.Integer || received[i].AsInt64() != 0) continue;
                 foreach (var entry in _nodes[i].Entries)
                 {
                     older.Add("PUBLISH", nodeTopicPrefix + _nodes[i].Node, (ReadOnlyMemory<byte>)entry.AsMemory(Array.IndexOf(entry, (byte)'\n') + 1));
