@@ -10,7 +10,8 @@ namespace RetroIm.Redis;
 /// command Redis rejects fails alone; the others still run). Not atomic: other connections' commands may run between
 /// them, so use a Lua script when they must see one state. Costs Redis a fraction of a script doing the same commands
 /// (no Lua, no conversion of each reply into Lua and back). Arguments are read when the commands are written, not
-/// copied: keep byte arguments unchanged until the task completes.
+/// copied: keep byte arguments unchanged until the task completes. Commands added after it was handed over are not
+/// sent with it.
 /// </summary>
 public sealed class RedisPipeline
 {
@@ -46,11 +47,12 @@ public sealed class RedisPipeline
         _ => $"{_commands.Count} pipelined commands ({_commands[0]}, …)",
     };
 
-    internal void WriteTo(IBufferWriter<byte> writer)
+    /// <summary>Writes the first <paramref name="count"/> commands (those there were when it was handed over).</summary>
+    internal void WriteTo(IBufferWriter<byte> writer, int count)
     {
         var args = CollectionsMarshal.AsSpan(_args);
         var start = 0;
-        for (var i = 0; i < _commands.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             RespWriter.WriteCommandFromSpan(writer, _commands[i], args[start.._ends[i]]);
             start = _ends[i];

@@ -231,6 +231,12 @@ public sealed class RedisClientTests
         Assert.That(replies[4].AsString(), Is.EqualTo("OK"), "a command name of two words");
         Assert.That((await _client.ExecuteAsync("LRANGE", list, 0, -1)).Items.Select(v => v.AsBytes()), Is.EqualTo(new[] { new byte[] { 0, 255 }, "42"u8.ToArray() }));
         Assert.That(await _client.ExecuteInOrderAsync(new RedisPipeline()), Is.Empty, "an empty pipeline answers at once");
+        // Added to after it was handed over: the extra command is not sent with it, so no reply ever shifts.
+        var grown = new RedisPipeline().Add("ECHO", "one");
+        var sent = _client.ExecuteInOrderAsync(grown);
+        grown.Add("ECHO", "two");
+        Assert.That((await sent.WaitAsync(Bound)).Select(v => v.AsString()), Is.EqualTo(new[] { "one" }));
+        Assert.That((await _client.ExecuteAsync("ECHO", "after")).AsString(), Is.EqualTo("after"));
         Assert.That(pipeline.ToString(), Is.EqualTo("5 pipelined commands (HKEYS, …)"));
     }
 

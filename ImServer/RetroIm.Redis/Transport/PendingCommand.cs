@@ -31,6 +31,7 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
         : this(pipeline.ToString(), NoArgs)
     {
         Pipeline = pipeline;
+        PipelineCount = pipeline.Count;
     }
 
     public string Command { get; }
@@ -38,6 +39,9 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
     public IReadOnlyList<RedisArg> Args { get; }
 
     public RedisPipeline? Pipeline { get; }
+
+    /// <summary>The pipeline's commands when it was handed over: what is written, and how many replies it waits for.</summary>
+    public int PipelineCount { get; }
 
     /// <summary>When the writer sent it (<see cref="RedisMetrics.CommandStarted"/>); 0 while not measured.</summary>
     public long WrittenAt { get; set; }
@@ -63,7 +67,7 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
             return true;
         }
 
-        _replies ??= new RespValue[Pipeline.Count];
+        _replies ??= new RespValue[PipelineCount];
         _replies[_received++] = reply;
         whole = _received == _replies.Length ? RespValue.Array(_replies) : null!;
         return _received == _replies.Length;

@@ -41,7 +41,7 @@ internal sealed partial class RedisConnection
 
                     if (command.Pipeline is { } pipeline)
                     {
-                        pipeline.WriteTo(output);
+                        pipeline.WriteTo(output, command.PipelineCount);
                     }
                     else
                     {
