@@ -27,7 +27,6 @@ public sealed class RedisPipeline
     public RedisPipeline Add(string command, params ReadOnlySpan<RedisArg> args)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(command);
-        RespWriter.CountWords(command);
         for (var i = 0; i < args.Length; i++)
         {
             RespWriter.CheckPresent(args[i], i, command);
@@ -40,11 +39,14 @@ public sealed class RedisPipeline
     }
 
     /// <summary>For error messages: how many commands, and the first one's name.</summary>
-    public override string ToString() => _commands.Count switch
+    public override string ToString() => Describe(_commands.Count);
+
+    /// <summary>The first <paramref name="count"/> commands, described as <see cref="ToString"/> does.</summary>
+    internal string Describe(int count) => count switch
     {
         0 => "an empty pipeline",
         1 => _commands[0],
-        _ => $"{_commands.Count} pipelined commands ({_commands[0]}, …)",
+        _ => $"{count} pipelined commands ({_commands[0]}, …)",
     };
 
     /// <summary>Writes the first <paramref name="count"/> commands (those there were when it was handed over).</summary>

@@ -153,7 +153,7 @@ internal static class RespWriter
     }
 
     /// <exception cref="ArgumentException">The command name is blank.</exception>
-    internal static int CountWords(string command)
+    private static int CountWords(string command)
     {
         var count = 0;
         var inWord = false;

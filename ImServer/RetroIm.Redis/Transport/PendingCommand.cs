@@ -13,6 +13,9 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
 
     private static readonly IReadOnlyList<RedisArg> NoArgs = [];
 
+    // A single command's name; for a pipeline made only when a message needs it (a timeout, a lost connection).
+    private string? _command;
+
     private int _state;
 
     // A pipeline's replies so far (touched only by the connection's read loop).
@@ -22,19 +25,20 @@ internal sealed class PendingCommand : TaskCompletionSource<RespValue>
     public PendingCommand(string command, IReadOnlyList<RedisArg> args)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        Command = command;
+        _command = command;
         Args = args;
     }
 
     /// <summary>A pipeline (at least one command): written as its commands back to back, answered by as many replies.</summary>
     public PendingCommand(RedisPipeline pipeline)
-        : this(pipeline.ToString(), NoArgs)
+        : this(null!, NoArgs)
     {
         Pipeline = pipeline;
         PipelineCount = pipeline.Count;
     }
 
-    public string Command { get; }
+    /// <summary>The command's name, or a pipeline's description (for error messages).</summary>
+    public string Command => _command ??= Pipeline!.Describe(PipelineCount);
 
     public IReadOnlyList<RedisArg> Args { get; }
 
