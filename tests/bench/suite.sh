@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every benchmark behind the README's targets, in one sitting on one commit, then the targets as one markdown table.
+#   tests/bench/suite.sh
+# Runs tests/bench/run.sh once per line of RUNS below (with Socket.IO and the floor where the README's rows have them;
+# about 40 minutes on 2 cores), keeps each run's table in tests/bench/results/suite-<time>/, and ends with
+# `RetroIm.Bench summary` over the runs' JSON: per target RetroIm, Socket.IO, the ratio, the floor, met or not, and the
+# command. A run that fails is reported and the others still go. RETROIM_BENCH_RESULTS moves the results as for run.sh.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+results="${RETROIM_BENCH_RESULTS:-$here/results}"
+logs="$results/suite-$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$logs"
+
+RUNS=(
+  "idle --clients 10000 --nodes 2 --peer socketio --floor"
+  "connect --clients 10000 --nodes 2 --peer socketio --floor"
+  "fanout --clients 10000 --nodes 2 --rate 50000 --messages 100 --peer socketio --floor"
+  "direct --clients 10000 --nodes 2 --rate 50000 --messages 20 --ephemeral --peer socketio --floor"
+  "direct --clients 10000 --nodes 2 --rate 50000 --messages 20 --peer socketio --floor"
+  "ceiling --clients 2000 --nodes 2 --rate 20000 --peer socketio --floor"
+  "recover --clients 30000 --nodes 3 --peer socketio"
+  "fanout --clients 60000 --nodes 4 --rate 60000 --messages 10"
+)
+
+trap 'echo "[suite.sh] interrupted" >&2; exit 130' INT
+files=()
+failed=0
+for i in "${!RUNS[@]}"; do
+  run="${RUNS[$i]}"
+  log="$logs/$((i + 1))-${run%% *}.log"
+  echo "[suite.sh] $((i + 1))/${#RUNS[@]}: tests/bench/run.sh $run" >&2
+  # shellcheck disable=SC2086 # the run's arguments are words
+  if "$here/run.sh" $run > "$log" 2>&1 && tail -n 1 "$log" > "$log.json" && [[ -s "$log.json" ]]; then
+    files+=("$log.json")
+    grep -m1 '^results:' "$log" >&2 || true
+  else
+    echo "[suite.sh] failed: tests/bench/run.sh $run (see $log)" >&2
+    failed=$((failed + 1))
+  fi
+done
+
+echo
+dotnet "${RETROIM_BENCH_ARTIFACTS:-$root/artifacts/bench}/bin/RetroIm.Bench/release/RetroIm.Bench.dll" summary "${files[@]}" | tee "$logs/summary.md"
+if ((failed)); then echo "[suite.sh] $failed run(s) failed; their targets show as not run" >&2; exit 1; fi
