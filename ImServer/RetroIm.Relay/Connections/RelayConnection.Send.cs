@@ -46,7 +46,29 @@ internal sealed partial class RelayConnection
         if (CloseStatus != 0) return false;
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
-            if (WriteAndExit(output, frame) && Volatile.Read(ref _pendingCount) != 0) Pump();
+            bool exited;
+            if (frame.Receipt is null && CloseStatus == 0)
+            {
+                // A fan-out's usual case: nothing waits and no receipt is due, so the frame goes out in one system
+                // call, with no task and no pooled buffer. What the kernel did not take goes out with the flush.
+                // (Checked again with the writer held: a close frame written meanwhile must be the last frame.)
+                var sent = output.TrySendText(frame.Data);
+                _metrics.MessageOut(frame.Data.Length);
+                if (sent)
+                {
+                    output.ExitQuietly();
+                    exited = true;
+                }
+                else
+                {
+                    exited = WriteAndExit(output, null);
+                }
+            }
+            else
+            {
+                exited = WriteAndExit(output, frame);
+            }
+            if (exited && Volatile.Read(ref _pendingCount) != 0) Pump();
             return true;
         }
         if (!Enqueue(frame, force: false))

@@ -12,7 +12,8 @@ namespace RetroIm.Relay.Transport;
 /// <remarks>
 /// <para>
 /// Frames are gathered in a pooled buffer, rented on the first write and returned once the bytes are out, so an idle
-/// connection holds no buffer. A flush is a non-blocking <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
+/// connection holds no buffer; a lone frame to a socket with nothing buffered (<see cref="TrySendText"/>, a fan-out's
+/// usual case) skips even that and is sent from the sending thread's scratch buffer. A flush is a non-blocking <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
 /// one system call and no thread hop. Only when the kernel's send buffer is full does the rest go out asynchronously,
 /// with the writer kept until it has, so later frames queue behind it in order.
 /// </para>
@@ -22,6 +23,10 @@ internal sealed class FrameOutput
     // FIN + PING, no payload: the node's keep-alive sweep writes it (server frames are unmasked).
     private static readonly byte[] PingFrame = [0x89, 0x00];
     private const int MinimumBuffer = 1024;
+
+    // TrySendText's frames are made here: one per thread, as big as a frame it sends without the pool may be.
+    private const int ScratchSize = 16 * 1024;
+    [ThreadStatic] private static byte[]? t_scratch;
 
     private readonly Socket _socket;
     private readonly SemaphoreSlim _lock = new(1, 1);
@@ -70,25 +75,44 @@ internal sealed class FrameOutput
     /// <summary>Writes one final text frame holding <paramref name="payload"/> (hold the writer).</summary>
     public void WriteText(ReadOnlySpan<byte> payload)
     {
-        var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
-        var span = Reserve(headerLength + payload.Length);
-        span[0] = 0x81; // FIN + text
-        if (headerLength == 2)
+        var length = TextFrameLength(payload.Length);
+        FrameText(Reserve(length), payload);
+        _length += length;
+    }
+
+    /// <summary>
+    /// Sends one final text frame holding <paramref name="payload"/> at once, when nothing else is buffered (hold the
+    /// writer): true when the kernel took all of it, and then nothing was rented or buffered. Otherwise (the kernel took
+    /// part or none of it, the socket failed, or the connection was aborted) the rest is buffered as
+    /// <see cref="WriteText"/> would leave it, for <see cref="FlushAsync"/> to send or to report the failure.
+    /// </summary>
+    /// <remarks>
+    /// A fan-out's usual case, one frame to an idle socket, is then one system call from a scratch buffer of the
+    /// sending thread, instead of a pooled buffer rented, filled, sent and returned through the flush.
+    /// </remarks>
+    public bool TrySendText(ReadOnlySpan<byte> payload)
+    {
+        var length = TextFrameLength(payload.Length);
+        if (_length != 0 || _aborted || length > ScratchSize)
         {
-            span[1] = (byte)payload.Length;
+            WriteText(payload);
+            return false;
         }
-        else if (headerLength == 4)
+        var frame = (t_scratch ??= new byte[ScratchSize]).AsSpan(0, length);
+        FrameText(frame, payload);
+        var sent = 0;
+        try
         {
-            span[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(span[2..], (ushort)payload.Length);
+            sent = _socket.Send(frame, SocketFlags.None, out var error);
+            if (error != SocketError.Success) sent = 0;
         }
-        else
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
         {
-            span[1] = 127;
-            BinaryPrimitives.WriteUInt64BigEndian(span[2..], (ulong)payload.Length);
+            // The flush meets the same failure and reports it as a closed connection.
         }
-        payload.CopyTo(span[headerLength..]);
-        _length += headerLength + payload.Length;
+        if (sent == length) return true;
+        WriteRaw(frame[sent..]);
+        return false;
     }
 
     /// <summary>Writes bytes as they are (hold the writer).</summary>
@@ -199,6 +223,31 @@ internal sealed class FrameOutput
         {
             Exit();
         }
+    }
+
+    private static int TextFrameLength(int payloadLength) =>
+        (payloadLength < 126 ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10) + payloadLength;
+
+    /// <summary>Writes the frame (header, then payload) into <paramref name="destination"/>, exactly its length.</summary>
+    private static void FrameText(Span<byte> destination, ReadOnlySpan<byte> payload)
+    {
+        var headerLength = destination.Length - payload.Length;
+        destination[0] = 0x81; // FIN + text
+        if (headerLength == 2)
+        {
+            destination[1] = (byte)payload.Length;
+        }
+        else if (headerLength == 4)
+        {
+            destination[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)payload.Length);
+        }
+        else
+        {
+            destination[1] = 127;
+            BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)payload.Length);
+        }
+        payload.CopyTo(destination[headerLength..]);
     }
 
     private Span<byte> Reserve(int count)
