@@ -43,7 +43,9 @@ for i in "${!RUNS[@]}"; do
   if [[ "$run" == "kernel-floor" ]]; then
     echo "[suite.sh] $((i + 1))/${#RUNS[@]}: sendfloor send|uring 5000 50000 200 2, twice each" >&2
     if command -v cc > /dev/null && cc -O2 -o "$build/sendfloor" "$here/kernel-floor/sendfloor.c" 2> "$log"; then
-      for mode in send uring send uring; do "$build/sendfloor" "$mode" 5000 50000 200 2 >> "$log" 2>&1; done
+      for mode in send uring send uring; do
+        "$build/sendfloor" "$mode" 5000 50000 200 2 >> "$log" 2>&1 || echo "[suite.sh] sendfloor $mode failed (see $log)" >&2
+      done
       grep '^sender' "$log" >&2
     else
       echo "[suite.sh] kernel-floor skipped: no C compiler (see $log)" >&2

@@ -84,7 +84,7 @@ static void receive(int listener, int sockets, long frames, int accepted)
         }
     }
     printf("receiver %d: %ld of %ld frames, %.2f frames per wake-up, %.2f us of CPU per frame\n", getpid(),
-           bytes / FRAME, frames, reads ? (double)reads / wakes : 0, (cpu_s() - cpu0) * 1e6 / (bytes / FRAME + 1));
+           bytes / FRAME, frames, reads ? (double)reads / wakes : 0, (cpu_s() - cpu0) * 1e6 / (bytes >= FRAME ? bytes / FRAME : 1));
     exit(bytes == frames * FRAME ? 0 : 2);
 }
 
