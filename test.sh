@@ -109,9 +109,8 @@ if [ ${#filters[@]} -eq 0 ]; then
   # ratios and the verdicts must come out as the README has them, and an unreadable file must fail the summary.
   echo "test.sh: bench summary (committed results)"
   summary_log="$results/bench-summary.md"
-  bench_dll="${RETROIM_BENCH_ARTIFACTS:-artifacts/bench}/bin/RetroIm.Bench/release/RetroIm.Bench.dll"
   r=tests/bench/results
-  if dotnet "$bench_dll" summary "$r/idle-20261203-054030.json" "$r/connect-20261203-054122.json" \
+  if tests/bench/run.sh summary "$r/idle-20261203-054030.json" "$r/connect-20261203-054122.json" \
         "$r/fanout-20261203-114502.json" "$r/fanout-20261203-061008.json" "$r/direct-20261203-114025.json" \
         "$r/direct-20261203-114624.json" "$r/ceiling-20261203-060750.json" "$r/recover-20261203-060903.json" > "$summary_log" 2>&1 \
      && grep -qF '| idle memory | 4.63 KB | 10.57 KB | 0.44 | 5.24 KB |' "$summary_log" \
@@ -120,7 +119,7 @@ if [ ${#filters[@]} -eq 0 ]; then
      && grep -qF '| direct, not kept | 49,975/s, p99 6.1 ms, 0 lost |' "$summary_log" \
      && grep -q '^| recover | 10,093 clients in 8.93 s, 0 lost .* | \*\*yes\*\* | ' "$summary_log" \
      && grep -qF '5 of 9 targets met on 2 cores' "$summary_log" \
-     && ! dotnet "$bench_dll" summary "$r/no-such-run.json" >> "$summary_log" 2>&1 \
+     && ! tests/bench/run.sh summary "$r/no-such-run.json" >> "$summary_log" 2>&1 \
      && grep -q '^| idle memory | not run ' "$summary_log"; then
     echo "Passed!  bench: the targets table from committed runs (5 of 9 met, figures and verdicts as in the README)"; passed=$((passed + 1))
   else

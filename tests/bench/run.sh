@@ -2,6 +2,7 @@
 # RetroIm benchmark, optionally side by side with Socket.IO (README "Benchmarks").
 #   tests/bench/run.sh SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio]
 #   SCENARIO: idle | fanout | direct | connect | recover | ceiling | script (Redis's cost of a direct message alone)
+#   tests/bench/run.sh summary FILE…   the targets as one markdown table from result files (tests/bench/suite.sh)
 # Builds what it needs in Release into its own folder (never the Debug test build), starts redis-server, the nodes and
 # the load generators on loopback, prints the table and, as its LAST line, one JSON object with every figure. The JSON
 # is also written to tests/bench/results/<scenario>-<timestamp>.json, with the chart tests/bench/results/latest-<scenario>.svg.
@@ -61,6 +62,10 @@ dotnet build "$root/ImServer/RetroIm.ImServer/RetroIm.ImServer.csproj" -c Releas
 dotnet build "$root/tests/RetroIm.Bench/RetroIm.Bench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q -clp:ErrorsOnly >&2
 export RETROIM_IMSERVER_DLL="$artifacts/bin/RetroIm.ImServer/release/RetroIm.ImServer.dll"
 bench_dll="$artifacts/bin/RetroIm.Bench/release/RetroIm.Bench.dll"
+if [[ "$1" == "summary" ]]; then
+  dotnet "$bench_dll" "$@"
+  exit
+fi
 
 extra=()
 if [[ -n "$peer" ]]; then

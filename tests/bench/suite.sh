@@ -10,7 +10,6 @@
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 results="${RETROIM_BENCH_RESULTS:-$here/results}"
 logs="$results/suite-$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p "$logs"
@@ -64,5 +63,5 @@ for i in "${!RUNS[@]}"; do
 done
 
 echo
-dotnet "${RETROIM_BENCH_ARTIFACTS:-$root/artifacts/bench}/bin/RetroIm.Bench/release/RetroIm.Bench.dll" summary "${files[@]}" | tee "$logs/summary.md"
+"$here/run.sh" summary "${files[@]}" | tee "$logs/summary.md"
 if ((failed)); then echo "[suite.sh] $failed run(s) failed; their targets show as not run" >&2; exit 1; fi

@@ -13,7 +13,8 @@ namespace RetroIm.Relay.Transport;
 /// <para>
 /// Frames are gathered in a pooled buffer, rented on the first write and returned once the bytes are out, so an idle
 /// connection holds no buffer; a lone frame to a socket with nothing buffered (<see cref="TrySendText"/>, a fan-out's
-/// usual case) skips even that and is sent from the sending thread's scratch buffer. A flush is a non-blocking <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
+/// usual case) skips even that and is sent from the sending thread's scratch buffer. A flush is a non-blocking
+/// <c>send</c> made by whoever holds the writer — usually the dispatcher fanning a message out — so a delivery costs
 /// one system call and no thread hop. Only when the kernel's send buffer is full does the rest go out asynchronously,
 /// with the writer kept until it has, so later frames queue behind it in order.
 /// </para>
