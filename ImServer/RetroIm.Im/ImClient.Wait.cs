@@ -69,8 +69,7 @@ public sealed partial class ImClient
         }, cancellationToken, idempotent);
 
     /// <summary>Redis is away (or still loading its data after a restart), as opposed to refusing the command.</summary>
-    private static bool IsOutage(RedisException e)
-        => e is RedisConnectionException or RedisTimeoutException || e is RedisServerException { ErrorCode: "LOADING" };
+    private static bool IsOutage(RedisException e) => RedisOutage.Is(e);
 
     /// <summary>
     /// False when the command may have reached Redis: the connection was lost with it in flight, or it timed out

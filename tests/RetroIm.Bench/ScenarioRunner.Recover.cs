@@ -19,14 +19,22 @@ internal sealed partial class ScenarioRunner
         var messages = options.MessagesOrDefault;
         var finalSeq = warm + messages - 1;
         var killedAt = BenchPayload.NowMicros();
+        var sinceKill = Stopwatch.StartNew();
         target.KillNode(0);
         Console.Error.WriteLine($"[{target.Name}] killed node 0; publishing {messages} message(s) while its clients come back");
         await target.PublishAsync(ChannelPlan(warm, messages, options.Rate));
 
         var allConnected = Stopwatch.StartNew();
+        var traced = -1;
         var report = await UntilAsync(r =>
         {
             if (r.Connected < _connected) allConnected.Restart();
+            // Once a second, where the clients are: the seconds of recover_s split into reaping the node and reconnecting.
+            if ((int)sinceKill.Elapsed.TotalSeconds > traced)
+            {
+                traced = (int)sinceKill.Elapsed.TotalSeconds;
+                Console.Error.WriteLine($"[{target.Name}] +{sinceKill.Elapsed.TotalSeconds:0.0} s: connected {r.Connected}/{_connected}, reconnected {r.Reconnects}/{r.Disconnects}, recovered {r.Recovered}, recover_failed {r.RecoverFailed}");
+            }
             return target.ReplaysMissedMessages
                 ? r.Connected >= _connected && r.MinLastSeq >= finalSeq && r.Recovered + r.RecoverFailed >= r.Reconnects
                 : r.Connected >= _connected && allConnected.Elapsed > TimeSpan.FromSeconds(1);

@@ -14,6 +14,9 @@ internal static partial class RecoveryLog
     [LoggerMessage(402, LogLevel.Warning, "Reading {Stream} for connection {ConnectionId} failed")]
     public static partial void ReadFailed(ILogger logger, string stream, string connectionId, Exception error);
 
+    [LoggerMessage(408, LogLevel.Information, "Reading {Stream} for connection {ConnectionId} got no answer from Redis ({Error}); retry {Retry}")]
+    public static partial void ReadRetrying(ILogger logger, string stream, string connectionId, int retry, string error);
+
     [LoggerMessage(403, LogLevel.Error, "Recovery of connection {ConnectionId} crashed")]
     public static partial void Crashed(ILogger logger, string connectionId, Exception error);
 

@@ -31,15 +31,20 @@ internal sealed class StreamRecovery : IDisposable
     /// <summary>Connections caught up at once after a resubscription, so Redis is not flooded.</summary>
     private const int CatchUpConcurrency = 16;
 
+    /// <summary>The waits before the second and the third read of a presented position Redis did not answer.</summary>
+    internal static readonly TimeSpan[] ReadRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+
     private readonly IImBackplane _backplane;
     private readonly LocalIndex _index;
     private readonly ILogger<StreamRecovery> _logger;
     private readonly RelayMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _catchUpSlots = new(CatchUpConcurrency);
 
-    public StreamRecovery(IImBackplane backplane, LocalIndex index, RelayMetrics metrics, ILogger<StreamRecovery> logger)
+    public StreamRecovery(IImBackplane backplane, LocalIndex index, RelayMetrics metrics, TimeProvider time, ILogger<StreamRecovery> logger)
     {
         _metrics = metrics;
+        _time = time;
         _backplane = backplane;
         _index = index;
         _logger = logger;
@@ -151,7 +156,7 @@ internal sealed class StreamRecovery : IDisposable
             StreamReadResult read;
             try
             {
-                read = await _backplane.ReadStreamAsync(position.Stream, position.Epoch, position.Offset, cancellationToken);
+                read = await ReadPresentedAsync(connection, position, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -165,6 +170,24 @@ internal sealed class StreamRecovery : IDisposable
         await connection.EnqueueInOrderAsync(RecoveryFrames.Recovered(recovered), cancellationToken);
         RecoveryLog.Recovered(_logger, connection.ConnectionId, connection.ClientId, recovered.Count, positions.Length - recovered.Count);
     }
+
+    /// <summary>
+    /// Reads what the client missed after a presented position. When Redis did not answer (a timeout or a lost
+    /// connection: in a reconnect storm a read can wait past the command timeout behind everyone else's) the read is
+    /// tried again after <see cref="ReadRetryDelays"/>, as a read changes nothing; only then does the client get
+    /// <c>recover_failed</c> / <c>unavailable</c>. A refusal is not retried.
+    /// </summary>
+    private Task<StreamReadResult> ReadPresentedAsync(RelayConnection connection, RecoverPosition position, CancellationToken cancellationToken) =>
+        RedisOutage.RetryReadAsync(
+            ct => _backplane.ReadStreamAsync(position.Stream, position.Epoch, position.Offset, ct),
+            ReadRetryDelays,
+            _time,
+            (retry, e) =>
+            {
+                RecoveryLog.ReadRetrying(_logger, position.Stream, connection.ConnectionId, retry, e.Message);
+                _metrics.RecoveryReadRetried();
+            },
+            cancellationToken);
 
     /// <summary>Releases held frames; whenever the gate asks for it, reads back the marked streams first.</summary>
     private async Task CatchUpAsync(RelayConnection connection, CancellationToken cancellationToken)

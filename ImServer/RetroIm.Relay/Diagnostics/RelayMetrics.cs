@@ -24,6 +24,7 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _limitsExceeded;
     private readonly Counter<long> _recoveries;
     private readonly Counter<long> _recoveredMessages;
+    private readonly Counter<long> _recoveryReadRetries;
 
     public RelayMetrics(IMeterFactory meterFactory)
     {
@@ -43,6 +44,8 @@ internal sealed class RelayMetrics
         _recoveries = meter.CreateCounter<long>("retroim.relay.recoveries", "{stream}",
             "Streams a reconnecting client asked to recover, by result: recovered, expired, epoch_changed, not_member, unavailable, invalid");
         _recoveredMessages = meter.CreateCounter<long>("retroim.relay.recovered_messages", "{frame}", "Missed messages replayed to reconnecting clients");
+        _recoveryReadRetries = meter.CreateCounter<long>("retroim.relay.recovery_read_retries", "{read}",
+            "History reads of a reconnecting client's position tried again because Redis did not answer the one before");
     }
 
     /// <summary>This node's meter (one per host): node stats listen to its instruments only.</summary>
@@ -86,4 +89,7 @@ internal sealed class RelayMetrics
         _recoveries.Add(1, new KeyValuePair<string, object?>("result", result));
         if (replayed > 0) _recoveredMessages.Add(replayed);
     }
+
+    /// <summary>A presented position's history read is tried again (Redis did not answer the one before).</summary>
+    public void RecoveryReadRetried() => _recoveryReadRetries.Add(1);
 }
