@@ -36,6 +36,15 @@ public sealed class ImRelayOptions
     /// <summary>How long a registration lives without a heartbeat; a dead node's clients go offline within 2× this.</summary>
     public TimeSpan NodeTtl { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A listed node that nobody has been subscribed to the inbox topic of for this long is reaped without waiting for
+    /// <see cref="NodeTtl"/>: Redis drops a node's subscriber connection the moment its process dies, so the clients of
+    /// a crashed node can reconnect elsewhere (and go offline) within about this, not 15–30 s. Each node checks every
+    /// half of it. A node that is only slow (GC, CPU) keeps its connection and is never reaped this way; one that lost
+    /// Redis for this long is, and registers again with its connections when it is back. Zero turns it off.
+    /// </summary>
+    public TimeSpan SilentNodeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The largest text frame a client may send; a larger one closes the socket with 1009.</summary>
     public int MaxFrameBytes { get; set; } = 65536;
 

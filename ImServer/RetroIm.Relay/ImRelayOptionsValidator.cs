@@ -29,6 +29,7 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
         {
             failures.Add($"ImServer:NodeTtl ({options.NodeTtl}) must be longer than ImServer:HeartbeatInterval ({options.HeartbeatInterval}), or a live node expires between heartbeats (3× is a good ratio).");
         }
+        if (options.SilentNodeTimeout < TimeSpan.Zero) failures.Add("ImServer:SilentNodeTimeout must be zero (off) or positive.");
         if (options.KeepAliveInterval < TimeSpan.Zero) failures.Add("ImServer:KeepAliveInterval must be zero (off) or positive.");
         if (options.KeepAliveTimeout < TimeSpan.Zero) failures.Add("ImServer:KeepAliveTimeout must be zero (off) or positive.");
         if (options.MaxFrameBytes <= 0) failures.Add($"ImServer:MaxFrameBytes must be positive; got {options.MaxFrameBytes}.");

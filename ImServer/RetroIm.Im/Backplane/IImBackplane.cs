@@ -46,6 +46,15 @@ public interface IImBackplane : IAsyncDisposable
     /// <summary>Removes nodes whose heartbeat expired (as <see cref="RemoveNodeAsync"/>). Returns the ids removed.</summary>
     Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes (as <see cref="RemoveNodeAsync"/>) listed nodes that have not been listening to the backplane for
+    /// <paramref name="timeout"/>: their process died, or lost its link, long before their registration would expire.
+    /// Silence is measured across calls (from any node), so call it periodically, more often than the timeout. Finds
+    /// none while the calling node <paramref name="selfNodeId"/> is not listening itself. Returns the ids removed; a
+    /// backplane that cannot tell (the in-memory one, which lives in one process) returns none.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReapSilentNodesAsync(string selfNodeId, TimeSpan timeout, CancellationToken cancellationToken = default);
+
     /// <summary>The live nodes, ordered by id.</summary>
     Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default);
 

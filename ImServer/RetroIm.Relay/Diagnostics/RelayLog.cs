@@ -20,6 +20,9 @@ internal static partial class RelayLog
     [LoggerMessage(5, LogLevel.Information, "Reaped {Count} expired node(s): {NodeIds}")]
     public static partial void Reaped(ILogger logger, int count, string nodeIds);
 
+    [LoggerMessage(8, LogLevel.Warning, "Reaped {Count} node(s) nobody had been listening to for {TimeoutMs} ms (process gone or cut off from Redis): {NodeIds}")]
+    public static partial void ReapedSilent(ILogger logger, int count, long timeoutMs, string nodeIds);
+
     [LoggerMessage(6, LogLevel.Warning, "The backplane had forgotten this node; registering {Count} live connection(s) again")]
     public static partial void Resync(ILogger logger, int count);
 

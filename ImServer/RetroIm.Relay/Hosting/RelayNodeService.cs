@@ -32,9 +32,18 @@ internal sealed partial class RelayNodeService(
     IServiceProvider services,
     ILogger<RelayNodeService> logger) : IHostedLifecycleService
 {
+    /// <summary>
+    /// How long a node's own subscriber must have been connected before it judges others silent: longer than a
+    /// subscriber's longest reconnect backoff (2 s), so after Redis comes back every live node has subscribed again.
+    /// </summary>
+    internal static readonly TimeSpan ResubscribeGrace = TimeSpan.FromSeconds(3);
+
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
     private bool _topicsSubscribed;
+
+    /// <summary>When this node's subscriber last (re)connected: it judges no peer silent until every peer had time to.</summary>
+    private long _heardSince;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -80,10 +89,12 @@ internal sealed partial class RelayNodeService(
         {
             RelayLog.NotInServers(logger, url);
         }
+        _heardSince = time.GetTimestamp();
+        backplane.Resubscribed += OnResubscribed;
         await SubscribeNodeTopicsAsync(cancellationToken);
         await HeartbeatAsync(cancellationToken);
         RelayLog.NodeStarted(logger, id, url, backplane.Kind, node.Registered);
-        _loops = Task.WhenAll(HeartbeatLoopAsync(_stop.Token), IdleLoopAsync(_stop.Token));
+        _loops = Task.WhenAll(HeartbeatLoopAsync(_stop.Token), IdleLoopAsync(_stop.Token), SilenceLoopAsync(_stop.Token));
     }
 
     private string ListenUrl()
@@ -160,6 +171,43 @@ internal sealed partial class RelayNodeService(
         {
             node.HeartbeatFailed();
             RelayLog.HeartbeatFailed(logger, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
+    private void OnResubscribed() => Interlocked.Exchange(ref _heardSince, time.GetTimestamp());
+
+    /// <summary>
+    /// Reaps peers nobody listens to (<see cref="ImRelayOptions.SilentNodeTimeout"/>), checking every half of it. After
+    /// its own subscriber (re)connected this node waits <see cref="ResubscribeGrace"/> first: when Redis comes back,
+    /// every node's subscriber reconnects within its backoff, and none of them is dead.
+    /// </summary>
+    private async Task SilenceLoopAsync(CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.SilentNodeTimeout;
+        if (timeout <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(timeout / 2, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (!node.Registered || time.GetElapsedTime(Interlocked.Read(ref _heardSince)) < ResubscribeGrace) continue;
+                try
+                {
+                    var reaped = await backplane.ReapSilentNodesAsync(node.Id!, timeout, cancellationToken);
+                    if (reaped.Count > 0) RelayLog.ReapedSilent(logger, reaped.Count, (long)timeout.TotalMilliseconds, string.Join(",", reaped));
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    RelayLog.HeartbeatFailed(logger, e.GetType().Name + ": " + e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            backplane.Resubscribed -= OnResubscribed;
         }
     }
 

@@ -55,6 +55,35 @@ public sealed class NodeFailureTests : ClusterTestBase
     }
 
     [Test]
+    public async Task KillNine_NodeWhoseRegistrationOutlivesIt_SurvivorsReapItOnceItFallsSilent()
+    {
+        // Its registration would live a minute: only its subscriber connection, which Redis drops with the process,
+        // can tell the survivors it is gone (ImServer:SilentNodeTimeout, 2 s by default).
+        var doomedNode = await Cluster.StartNodeAsync(["--ImServer:HeartbeatInterval=00:00:20", "--ImServer:NodeTtl=00:01:00"]);
+        try
+        {
+            var lost = NewId("silentlost");
+            await ConnectToAsync(lost, doomedNode);
+            await Cluster.Presence.WaitForAsync(PresenceEvent.Online, lost, Bound);
+            Assert.That((await Cluster.Client.GetNodesAsync()).Select(n => n.Id), Does.Contain(doomedNode.NodeId));
+
+            var clock = Stopwatch.StartNew();
+            doomedNode.Kill();
+            await Cluster.Presence.WaitForAsync(PresenceEvent.Offline, lost, TimeSpan.FromSeconds(30));
+            var elapsed = clock.Elapsed;
+            await TestContext.Out.WriteLineAsync($"offline after kill -9 with a 60 s NodeTtl: {elapsed.TotalSeconds:0.00} s");
+
+            Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(15)), "reaped for its silence, not when its registration expired");
+            Assert.That((await Cluster.Client.GetNodesAsync()).Select(n => n.Id), Does.Not.Contain(doomedNode.NodeId), "new clients are routed to the survivors");
+            Assert.That(await Cluster.Client.HasOnlineAsync(lost), Is.False);
+        }
+        finally
+        {
+            await Cluster.RemoveNodeAsync(doomedNode);
+        }
+    }
+
+    [Test]
     public async Task AllClientsOfANode_DisconnectAtOnce_NoStalePresenceOrChannelStateInRedis()
     {
         const int count = 200;

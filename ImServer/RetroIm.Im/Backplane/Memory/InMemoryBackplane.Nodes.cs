@@ -45,6 +45,13 @@ public sealed partial class InMemoryBackplane
         return Task.CompletedTask;
     }
 
+    /// <summary>Every node of this backplane lives in its process: none can fall silent while the process runs.</summary>
+    public Task<IReadOnlyList<string>> ReapSilentNodesAsync(string selfNodeId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Task.FromResult<IReadOnlyList<string>>([]);
+    }
+
     public Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

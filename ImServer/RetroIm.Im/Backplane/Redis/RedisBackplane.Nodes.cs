@@ -19,7 +19,7 @@ public sealed partial class RedisBackplane
     public Task RemoveNodeAsync(string nodeId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nodeId);
-        return RemoveNodeAsync(nodeId, reap: false, cancellationToken);
+        return RemoveNodeAsync(nodeId, RemoveMode.Deregister, TimeSpan.Zero, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default)
@@ -31,7 +31,21 @@ public sealed partial class RedisBackplane
         {
             // Each node in its own script: a big node does not block Redis for the others, and the script re-checks
             // expiry so a concurrent reaper or a late heartbeat wins cleanly.
-            if (await RemoveNodeAsync(nodeId, reap: true, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
+            if (await RemoveNodeAsync(nodeId, RemoveMode.Expired, TimeSpan.Zero, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
+        }
+        return reaped;
+    }
+
+    public async Task<IReadOnlyList<string>> ReapSilentNodesAsync(string selfNodeId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(selfNodeId);
+        var silent = await _client.EvalAsync(
+            RedisScripts.SilentNodes, [_keys.Nodes, _keys.NodeSilence], [_keys.NodeTopicPrefix, selfNodeId, TtlMs(timeout)], cancellationToken).ConfigureAwait(false);
+        if (silent.Items.Count == 0) return [];
+        var reaped = new List<string>();
+        foreach (var nodeId in SortedStrings(silent))
+        {
+            if (await RemoveNodeAsync(nodeId, RemoveMode.Silent, timeout, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
         }
         return reaped;
     }
@@ -50,12 +64,21 @@ public sealed partial class RedisBackplane
         return nodes;
     }
 
-    private async Task<bool> RemoveNodeAsync(string nodeId, bool reap, CancellationToken cancellationToken)
+    /// <summary>How <see cref="RedisScripts.RemoveNode"/> decides (its ARGV[2]).</summary>
+    private enum RemoveMode
+    {
+        Deregister,
+        Expired,
+        Silent,
+    }
+
+    private async Task<bool> RemoveNodeAsync(string nodeId, RemoveMode mode, TimeSpan silenceTimeout, CancellationToken cancellationToken)
     {
         var reply = await _client.EvalAsync(
             RedisScripts.RemoveNode,
-            [_keys.Nodes, _keys.NodeInfo(nodeId), _keys.NodeClients(nodeId), _keys.Online],
-            [nodeId, reap ? "1" : "0", _keys.ClientPrefix, _keys.MetaPrefix, _keys.Events, _keys.NodeChanges],
+            [_keys.Nodes, _keys.NodeInfo(nodeId), _keys.NodeClients(nodeId), _keys.Online, _keys.NodeSilence],
+            [nodeId, ((int)mode).ToString(System.Globalization.CultureInfo.InvariantCulture), _keys.ClientPrefix, _keys.MetaPrefix, _keys.Events,
+                _keys.NodeChanges, _keys.NodeTopicPrefix + nodeId, (long)silenceTimeout.TotalMilliseconds],
             cancellationToken).ConfigureAwait(false);
         return reply.AsInt64() == 1;
     }

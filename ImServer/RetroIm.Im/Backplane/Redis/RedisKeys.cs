@@ -31,6 +31,7 @@ internal sealed class RedisKeys
     {
         Prefix = prefix;
         Nodes = prefix + "im:nodes";
+        NodeSilence = prefix + "im:nodesilence";
         NodeInfoPrefix = prefix + "im:nodeinfo:";
         NodeClientsPrefix = prefix + "im:nodeclients:";
         ClientPrefix = prefix + "im:client:";
@@ -50,6 +51,9 @@ internal sealed class RedisKeys
     public string Prefix { get; }
 
     public string Nodes { get; }
+
+    /// <summary>Hash: per listed node nobody listens to, "first,last" Redis ms it was seen so (RedisScripts.SilentNodes).</summary>
+    public string NodeSilence { get; }
 
     public string NodeInfoPrefix { get; }
 

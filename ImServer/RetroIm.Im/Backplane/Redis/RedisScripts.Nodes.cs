@@ -37,6 +37,38 @@ internal static partial class RedisScripts
         return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
         """);
 
+    /// <summary>
+    /// KEYS: nodes, silence. ARGV: node topic prefix, the calling node's id, timeout ms. Returns the ids of live-listed
+    /// nodes nobody has been subscribed to the inbox topic of for at least the timeout: a node's subscriber connection
+    /// is dropped by Redis the moment its process dies, long before its registration expires. The silence hash keeps,
+    /// per silent node, "first,last" (Redis ms first and last seen silent); a node heard again loses its entry, and an
+    /// entry no sweep renewed within 2 × timeout is an earlier silence, restarted. Judges nothing (returns none) while
+    /// the caller is not subscribed to its own inbox: it cannot tell a dead peer from its own lost connection.
+    /// </summary>
+    public static readonly LuaScript SilentNodes = ClockScript("""
+        local topicPrefix, self, timeout = ARGV[1], ARGV[2], tonumber(ARGV[3])
+        if redis.call('PUBSUB', 'NUMSUB', topicPrefix .. self)[2] == 0 then return {} end
+        local listed, dead = {}, {}
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+          listed[id] = true
+          if id ~= self then
+            if redis.call('PUBSUB', 'NUMSUB', topicPrefix .. id)[2] > 0 then
+              redis.call('HDEL', KEYS[2], id)
+            else
+              local first, last = string.match(redis.call('HGET', KEYS[2], id) or '', '^(%d+),(%d+)$')
+              first, last = tonumber(first), tonumber(last)
+              if not first or first > now or now - last > 2 * timeout then first = now end
+              redis.call('HSET', KEYS[2], id, first .. ',' .. now)
+              if now - first >= timeout then dead[#dead + 1] = id end
+            end
+          end
+        end
+        for _, id in ipairs(redis.call('HKEYS', KEYS[2])) do
+          if not listed[id] then redis.call('HDEL', KEYS[2], id) end
+        end
+        return dead
+        """);
+
     /// <summary>KEYS: nodes. ARGV: nodeinfo prefix. Returns the NodeInfo JSON of unexpired nodes (nil when missing).</summary>
     public static readonly LuaScript LiveNodes = ClockScript("""
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
@@ -46,10 +78,12 @@ internal static partial class RedisScripts
         """);
 
     /// <summary>
-    /// KEYS: nodes, nodeinfo, nodeclients, online. ARGV: nodeId, "1" to reap (only when still expired), client key
-    /// prefix, meta key prefix, events channel, node-changes channel. Drops the node and its connections; publishes
-    /// offline for clients left with none, and a "left" <c>NodeChange</c> when the node was listed. Returns 1 when this
-    /// call removed the node. Concurrent reapers cannot both fire: the first empties
+    /// KEYS: nodes, nodeinfo, nodeclients, online, silence. ARGV: nodeId, mode, client key prefix, meta key prefix,
+    /// events channel, node-changes channel, the node's inbox topic, silence timeout ms. Mode "0" removes the node (it
+    /// deregisters); "1" reaps it only when its registration is still expired; "2" only when it is still listed, nobody
+    /// listens on its inbox, and it has been silent for the timeout (<see cref="SilentNodes"/>). Drops the node and its
+    /// connections; publishes offline for clients left with none, and a "left" <c>NodeChange</c> when the node was
+    /// listed. Returns 1 when this call removed the node. Concurrent reapers cannot both fire: the first empties
     /// nodeclients, and the second finds the node gone from the ZSET.
     /// </summary>
     public static readonly LuaScript RemoveNode = ClockScript("""
@@ -58,8 +92,14 @@ internal static partial class RedisScripts
           local expiry = redis.call('ZSCORE', KEYS[1], node)
           -- Reaped by someone else already, or it heartbeated since it was listed.
           if not expiry or tonumber(expiry) > now then return 0 end
+        elseif ARGV[2] == '2' then
+          -- Reaped by someone else already, or it subscribed again since the sweep.
+          if not redis.call('ZSCORE', KEYS[1], node) then return 0 end
+          local first = tonumber(string.match(redis.call('HGET', KEYS[5], node) or '', '^(%d+),'))
+          if not first or now - first < tonumber(ARGV[8]) or redis.call('PUBSUB', 'NUMSUB', ARGV[7])[2] > 0 then return 0 end
         end
         local removed = redis.call('ZREM', KEYS[1], node)
+        redis.call('HDEL', KEYS[5], node)
         redis.call('DEL', KEYS[2])
         for _, client in ipairs(redis.call('HKEYS', KEYS[3])) do
           local clientKey = ARGV[3] .. client
