@@ -55,7 +55,10 @@ public interface IImBackplane : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<string>> ReapSilentNodesAsync(string selfNodeId, TimeSpan timeout, CancellationToken cancellationToken = default);
 
-    /// <summary>The live nodes, ordered by id.</summary>
+    /// <summary>
+    /// The live nodes, ordered by id: registered, unexpired, and not found silent by <see cref="ReapSilentNodesAsync"/>
+    /// (a node nobody listens to is left out from the first check that finds it so, before it is reaped).
+    /// </summary>
     Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default);
 
     // ---- presence --------------------------------------------------------------------------

@@ -9,7 +9,8 @@ namespace RetroIm.Im.Tests.Backplane;
 /// <summary>
 /// <see cref="RedisBackplane.ReapSilentNodesAsync"/> on a real redis-server: a listed node nobody listens to (its
 /// subscriber connection gone, as when its process dies) is reaped once it has been silent for the timeout, long
-/// before its registration expires; a node that listens, and a caller that does not, never reap or get reaped.
+/// before its registration expires, and left out of the live nodes from the first check that finds it silent; a node
+/// that listens, and a caller that does not, never reap or get reaped.
 /// </summary>
 [TestFixture]
 public sealed class RedisSilentNodeTests : RedisBackplaneFixture
@@ -35,8 +36,10 @@ public sealed class RedisSilentNodeTests : RedisBackplaneFixture
         var changes = new List<string>();
         await Backplane.SubscribeAsync(ImTopics.NodeChanges, (_, payload) => { lock (changes) changes.Add(System.Text.Encoding.UTF8.GetString(payload.Span)); });
 
+        Assert.That((await Backplane.GetNodesAsync()).Select(n => n.Id), Is.EqualTo(new[] { "dead" }), "listed until a check finds it silent");
         var clock = Stopwatch.StartNew();
         Assert.That(await Backplane.ReapSilentNodesAsync("self", Silence), Is.Empty, "first seen silent: not yet");
+        Assert.That((await Backplane.GetNodesAsync()).Select(n => n.Id), Is.Empty, "found silent: no longer routed to, before it is reaped");
         IReadOnlyList<string> reaped = [];
         await Wait.UntilAsync(async () => (reaped = await Backplane.ReapSilentNodesAsync("self", Silence)).Count > 0, Timeout, "the silent node to be reaped");
         var elapsed = clock.Elapsed;
@@ -103,6 +106,7 @@ public sealed class RedisSilentNodeTests : RedisBackplaneFixture
         var peer = await PeerAsync();
         await ListenAsNodeAsync(peer, "flaky");
         Assert.That(await Backplane.ReapSilentNodesAsync("self", Silence), Is.Empty, "heard again: the mark goes");
+        Assert.That((await Backplane.GetNodesAsync()).Select(n => n.Id), Is.EqualTo(new[] { "flaky" }), "and it is routed to again");
         Assert.That((await Raw.ExecuteAsync("HEXISTS", Prefix + "im:nodesilence", "flaky")).AsInt64(), Is.Zero);
 
         // Its subscriber drops (Redis kills the connection): a new silence, timed from now, not from the first mark.

@@ -52,7 +52,7 @@ public sealed partial class RedisBackplane
 
     public async Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await _client.EvalAsync(RedisScripts.LiveNodes, [_keys.Nodes], [_keys.NodeInfoPrefix], cancellationToken).ConfigureAwait(false);
+        var reply = await _client.EvalAsync(RedisScripts.LiveNodes, [_keys.Nodes, _keys.NodeSilence], [_keys.NodeInfoPrefix], cancellationToken).ConfigureAwait(false);
         var nodes = new List<NodeInfo>(reply.Items.Count);
         foreach (var item in reply.Items)
         {

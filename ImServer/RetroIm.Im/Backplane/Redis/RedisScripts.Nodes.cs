@@ -69,11 +69,17 @@ internal static partial class RedisScripts
         return dead
         """);
 
-    /// <summary>KEYS: nodes. ARGV: nodeinfo prefix. Returns the NodeInfo JSON of unexpired nodes (nil when missing).</summary>
+    /// <summary>
+    /// KEYS: nodes, silence. ARGV: nodeinfo prefix. Returns the NodeInfo JSON of unexpired nodes (nil when missing),
+    /// leaving out nodes a sweep of <see cref="SilentNodes"/> found nobody listening to: a crashed node stops being
+    /// routed to within about half the silence timeout, before it is reaped.
+    /// </summary>
     public static readonly LuaScript LiveNodes = ClockScript("""
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
         local infos = {}
-        for i, id in ipairs(ids) do infos[i] = redis.call('GET', ARGV[1] .. id) end
+        for _, id in ipairs(ids) do
+          if redis.call('HEXISTS', KEYS[2], id) == 0 then infos[#infos + 1] = redis.call('GET', ARGV[1] .. id) or false end
+        end
         return infos
         """);
 
