@@ -109,8 +109,11 @@ internal sealed class StreamRecovery : IDisposable
     public void CatchUpInBackground(RelayConnection connection) =>
         _ = Task.Run(() => GuardedAsync(connection, () => CatchUpAsync(connection, CancellationToken.None)), CancellationToken.None);
 
-    /// <summary>The backplane may have lost messages while unsubscribed: every connection reads its streams back.</summary>
-    private void CatchUpAll()
+    /// <summary>
+    /// The backplane may have lost messages while unsubscribed, or sent this node none while it had forgotten the node:
+    /// every connection reads its streams back (in the background, a few at a time).
+    /// </summary>
+    public void CatchUpAll()
     {
         var connections = _index.GetAllConnections();
         if (connections.Length == 0) return;

@@ -23,6 +23,7 @@ internal sealed partial class RelayNodeService(
     IImBackplane backplane,
     RelayDispatcher dispatcher,
     RelayPresence presence,
+    StreamRecovery recovery,
     LocalIndex index,
     ConnectionTracker tracker,
     RelayDrain drain,
@@ -90,7 +91,6 @@ internal sealed partial class RelayNodeService(
             RelayLog.NotInServers(logger, url);
         }
         _heardSince = time.GetTimestamp();
-        backplane.Resubscribed += OnResubscribed;
         await SubscribeNodeTopicsAsync(cancellationToken);
         await HeartbeatAsync(cancellationToken);
         RelayLog.NodeStarted(logger, id, url, backplane.Kind, node.Registered);
@@ -165,6 +165,9 @@ internal sealed partial class RelayNodeService(
                 await SubscribeNodeTopicsAsync(cancellationToken);
                 await presence.ResyncAsync(cancellationToken);
                 await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: true, cancellationToken);
+                // Direct messages sent meanwhile were kept in their streams but published to no node (their clients
+                // looked offline); from here on they arrive live, and what came before is read back.
+                recovery.CatchUpAll();
             }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -186,6 +189,7 @@ internal sealed partial class RelayNodeService(
         var timeout = options.Value.SilentNodeTimeout;
         if (timeout <= TimeSpan.Zero) return;
         using var timer = new PeriodicTimer(timeout / 2, time);
+        backplane.Resubscribed += OnResubscribed;
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))

@@ -1,4 +1,6 @@
 using RetroIm.Im;
+using RetroIm.Im.Backplane;
+using RetroIm.Redis;
 using RetroIm.Testing;
 
 namespace RetroIm.ImServer.Tests.Recovery;
@@ -41,6 +43,35 @@ public sealed class RecoveryAfterFailureTests : ClusterTestBase
             Assert.That(failed.Str("epoch"), Is.Not.EqualTo(oldEpoch).And.Not.Null);
             Assert.That(failed.Json.GetProperty("offset").GetInt64(), Is.EqualTo(1));
             Assert.That(StreamPositions.Of(live), Is.EqualTo((ImStreams.Client(id), failed.Str("epoch")!, 2L)));
+        });
+    }
+
+    [Test]
+    public async Task NodeForgottenWhileAlive_DirectMessageSentMeanwhile_ArrivesOnceItRegistersAgain()
+    {
+        var id = NewId("forgotten");
+        var socket = await ConnectToAsync(id, NodeA);
+        await Cluster.Presence.WaitForAsync(PresenceEvent.Online, id, Bound);
+
+        // What a reaper does to a live node it took for dead (silent for SilentNodeTimeout, or paused past NodeTtl):
+        // its clients look offline, so a direct message is kept in the client's stream but published to no node.
+        await using (var reaper = new RedisBackplane(RedisOptions.Parse(Cluster.RedisConnectionString)))
+        {
+            await reaper.RemoveNodeAsync(NodeA.NodeId);
+        }
+        await Cluster.Presence.WaitForAsync(PresenceEvent.Offline, id, Bound);
+        await Cluster.Client.SendMessageAsync(null, [id], new { n = "while forgotten" });
+
+        // The node's next heartbeat registers it again with its connections and reads their streams back.
+        var frame = await socket.ExpectAsync("message", Bound);
+        await Wait.UntilAsync(() => Cluster.Presence.Count(PresenceEvent.Online, id) == 2, Bound, "online again once registered again");
+        await Cluster.Client.SendMessageAsync(null, [id], new { n = "after" });
+        var live = await socket.ExpectAsync("message", Bound);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(frame.MessageData.GetProperty("n").GetString(), Is.EqualTo("while forgotten"));
+            Assert.That(live.MessageData.GetProperty("n").GetString(), Is.EqualTo("after"), "once, in order, then live");
         });
     }
 
