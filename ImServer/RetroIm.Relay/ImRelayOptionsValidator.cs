@@ -5,6 +5,8 @@ namespace RetroIm.Relay;
 /// <summary>Checks <see cref="ImRelayOptions"/> at start, so a bad setting stops the node with a message naming the key.</summary>
 internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
 {
+    private static readonly TimeSpan MinSilentNodeTimeout = TimeSpan.FromMilliseconds(500);
+
     public ValidateOptionsResult Validate(string? name, ImRelayOptions options)
     {
         var failures = new List<string>();
@@ -29,7 +31,10 @@ internal sealed class ImRelayOptionsValidator : IValidateOptions<ImRelayOptions>
         {
             failures.Add($"ImServer:NodeTtl ({options.NodeTtl}) must be longer than ImServer:HeartbeatInterval ({options.HeartbeatInterval}), or a live node expires between heartbeats (3× is a good ratio).");
         }
-        if (options.SilentNodeTimeout < TimeSpan.Zero) failures.Add("ImServer:SilentNodeTimeout must be zero (off) or positive.");
+        if (options.SilentNodeTimeout < TimeSpan.Zero || (options.SilentNodeTimeout > TimeSpan.Zero && options.SilentNodeTimeout < MinSilentNodeTimeout))
+        {
+            failures.Add($"ImServer:SilentNodeTimeout must be zero (off) or at least {MinSilentNodeTimeout} (every node checks Redis every half of it, and a node whose subscriber reconnects after a dropped connection must not look dead); got {options.SilentNodeTimeout}.");
+        }
         if (options.KeepAliveInterval < TimeSpan.Zero) failures.Add("ImServer:KeepAliveInterval must be zero (off) or positive.");
         if (options.KeepAliveTimeout < TimeSpan.Zero) failures.Add("ImServer:KeepAliveTimeout must be zero (off) or positive.");
         if (options.MaxFrameBytes <= 0) failures.Add($"ImServer:MaxFrameBytes must be positive; got {options.MaxFrameBytes}.");

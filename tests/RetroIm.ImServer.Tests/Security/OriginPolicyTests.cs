@@ -90,6 +90,23 @@ public sealed class OriginPolicyTests
         Assert.That(result.FailureMessage, Does.Contain("ConnectsPerSecondPerIp").And.Contain("FramesPerSecond").And.Contain("MaxChannelsPerClient"));
     }
 
+    [TestCase("-00:00:01")]
+    [TestCase("00:00:00.100")]
+    public void Validator_SilentNodeTimeoutNegativeOrTiny_FailsNamingTheKey(string value)
+    {
+        var result = new RetroIm.Relay.ImRelayOptionsValidator().Validate(null, new RetroIm.Relay.ImRelayOptions { SilentNodeTimeout = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.That(result.Failed, Is.True);
+        Assert.That(result.FailureMessage, Does.Contain("ImServer:SilentNodeTimeout").And.Contain("00:00:00.5"));
+    }
+
+    [TestCase("00:00:00")]
+    [TestCase("00:00:00.500")]
+    public void Validator_SilentNodeTimeoutOffOrAtLeastHalfASecond_Passes(string value)
+    {
+        var result = new RetroIm.Relay.ImRelayOptionsValidator().Validate(null, new RetroIm.Relay.ImRelayOptions { SilentNodeTimeout = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.That(result.Succeeded, Is.True, result.FailureMessage);
+    }
+
     [Test]
     public void Validator_Defaults_Pass()
     {
