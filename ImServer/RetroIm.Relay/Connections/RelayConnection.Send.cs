@@ -46,28 +46,8 @@ internal sealed partial class RelayConnection
         if (CloseStatus != 0) return false;
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
-            bool exited;
-            if (frame.Receipt is null && CloseStatus == 0)
-            {
-                // A fan-out's usual case: nothing waits and no receipt is due, so the frame goes out in one system
-                // call, with no task and no pooled buffer. What the kernel did not take goes out with the flush.
-                // (Checked again with the writer held: a close frame written meanwhile must be the last frame.)
-                var sent = output.TrySendText(frame.Data);
-                _metrics.MessageOut(frame.Data.Length);
-                if (sent)
-                {
-                    output.ExitQuietly();
-                    exited = true;
-                }
-                else
-                {
-                    exited = WriteAndExit(output, null);
-                }
-            }
-            else
-            {
-                exited = WriteAndExit(output, frame);
-            }
+            // The close status is checked again with the writer held: a close frame written meanwhile must be the last.
+            var exited = frame.Receipt is null && CloseStatus == 0 ? SendLoneAndExit(output, frame) : WriteAndExit(output, frame);
             if (exited && Volatile.Read(ref _pendingCount) != 0) Pump();
             return true;
         }
@@ -161,6 +141,19 @@ internal sealed partial class RelayConnection
     /// With the writer held: writes <paramref name="first"/> and what waits, then gives the writer back — at once (true),
     /// or, when the kernel pushed back, once the rest is out (false: later frames queue behind it meanwhile).
     /// </summary>
+    /// <summary>
+    /// A fan-out's usual case, nothing waiting and no receipt due: the frame goes out in one system call, with no task
+    /// and no pooled buffer; what the kernel did not take goes out with the flush (<see cref="WriteAndExit"/>).
+    /// </summary>
+    private bool SendLoneAndExit(FrameOutput output, OutFrame frame)
+    {
+        var sent = output.TrySendText(frame.Data);
+        _metrics.MessageOut(frame.Data.Length);
+        if (!sent) return WriteAndExit(output, null);
+        output.ExitQuietly();
+        return true;
+    }
+
     private bool WriteAndExit(FrameOutput output, OutFrame? first)
     {
         var drain = DrainHeldAsync(output, first);

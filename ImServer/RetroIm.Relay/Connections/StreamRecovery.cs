@@ -32,7 +32,7 @@ internal sealed class StreamRecovery : IDisposable
     private const int CatchUpConcurrency = 16;
 
     /// <summary>The waits before the second and the third read of a presented position Redis did not answer.</summary>
-    internal static readonly TimeSpan[] ReadRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+    private static readonly TimeSpan[] ReadRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
 
     private readonly IImBackplane _backplane;
     private readonly LocalIndex _index;

@@ -37,7 +37,7 @@ internal sealed partial class RelayNodeService(
     /// How long a node's own subscriber must have been connected before it judges others silent: longer than a
     /// subscriber's longest reconnect backoff (2 s), so after Redis comes back every live node has subscribed again.
     /// </summary>
-    internal static readonly TimeSpan ResubscribeGrace = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan ResubscribeGrace = TimeSpan.FromSeconds(3);
 
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
@@ -123,32 +123,23 @@ internal sealed partial class RelayNodeService(
         }
     }
 
-    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, time);
-        try
+    // Nothing may end this loop but shutdown: a node whose heartbeat stopped is reaped by the others and never comes
+    // back, while it still holds sockets. Each step logs its own failure and is retried next tick.
+    private Task HeartbeatLoopAsync(CancellationToken cancellationToken) =>
+        EveryAsync(options.Value.HeartbeatInterval, async ct =>
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            if (!_topicsSubscribed) await SubscribeNodeTopicsAsync(ct);
+            await HeartbeatAsync(ct);
+            await ReapAsync(backplane.ReapExpiredNodesAsync, RelayLog.Reaped, ct);
+            try
             {
-                // Nothing may end this loop but shutdown: a node whose heartbeat stopped is reaped by the others and
-                // never comes back, while it still holds sockets. Each step logs its own failure and is retried next tick.
-                if (!_topicsSubscribed) await SubscribeNodeTopicsAsync(cancellationToken);
-                await HeartbeatAsync(cancellationToken);
-                await ReapAsync(cancellationToken);
-                try
-                {
-                    await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: false, cancellationToken);
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    RelayLog.SubscriptionFailed(logger, "(reconcile)", e);
-                }
+                await dispatcher.Subscriptions.ReconcileAsync(resubscribeAll: false, ct);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                RelayLog.SubscriptionFailed(logger, "(reconcile)", e);
+            }
+        }, cancellationToken);
 
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
@@ -188,26 +179,15 @@ internal sealed partial class RelayNodeService(
     {
         var timeout = options.Value.SilentNodeTimeout;
         if (timeout <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(timeout / 2, time);
+        var timeoutMs = (long)timeout.TotalMilliseconds;
         backplane.Resubscribed += OnResubscribed;
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            await EveryAsync(timeout / 2, async ct =>
             {
-                if (!node.Registered || time.GetElapsedTime(Interlocked.Read(ref _heardSince)) < ResubscribeGrace) continue;
-                try
-                {
-                    var reaped = await backplane.ReapSilentNodesAsync(node.Id!, timeout, cancellationToken);
-                    if (reaped.Count > 0) RelayLog.ReapedSilent(logger, reaped.Count, (long)timeout.TotalMilliseconds, string.Join(",", reaped));
-                }
-                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    RelayLog.HeartbeatFailed(logger, e.GetType().Name + ": " + e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+                if (!node.Registered || time.GetElapsedTime(Interlocked.Read(ref _heardSince)) < ResubscribeGrace) return;
+                await ReapAsync(c => backplane.ReapSilentNodesAsync(node.Id!, timeout, c), (l, count, ids) => RelayLog.ReapedSilent(l, count, timeoutMs, ids), ct);
+            }, cancellationToken);
         }
         finally
         {
@@ -215,12 +195,14 @@ internal sealed partial class RelayNodeService(
         }
     }
 
-    private async Task ReapAsync(CancellationToken cancellationToken)
+    /// <summary>One reaping step of the loops: logs the nodes it removed, or its failure (retried next tick).</summary>
+    private async Task ReapAsync(
+        Func<CancellationToken, Task<IReadOnlyList<string>>> reap, Action<ILogger, int, string> reaped, CancellationToken cancellationToken)
     {
         try
         {
-            var reaped = await backplane.ReapExpiredNodesAsync(cancellationToken);
-            if (reaped.Count > 0) RelayLog.Reaped(logger, reaped.Count, string.Join(",", reaped));
+            var ids = await reap(cancellationToken);
+            if (ids.Count > 0) reaped(logger, ids.Count, string.Join(",", ids));
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -228,11 +210,24 @@ internal sealed partial class RelayNodeService(
         }
     }
 
+    /// <summary>Runs <paramref name="tick"/> every <paramref name="period"/> until shutdown, which ends it quietly.</summary>
+    private async Task EveryAsync(TimeSpan period, Func<CancellationToken, Task> tick, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(period, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken)) await tick(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
     /// <summary>
     /// One sweep for all connections instead of a timer per connection: idle sockets cost nothing extra. It closes idle
     /// connections and runs the keep-alive PINGs of sockets the relay upgraded itself (<see cref="RelayConnection.KeepAlive"/>).
     /// </summary>
-    private async Task IdleLoopAsync(CancellationToken cancellationToken)
+    private Task IdleLoopAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var idle = settings.IdleTimeout;
@@ -246,25 +241,19 @@ internal sealed partial class RelayNodeService(
         var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 32, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond));
         var keepAliveMs = keepAlive > TimeSpan.Zero ? (long)keepAlive.TotalMilliseconds : 0;
         var keepAliveTimeoutMs = keepAliveTimeout > TimeSpan.Zero ? (long)keepAliveTimeout.TotalMilliseconds : 0;
-        using var timer = new PeriodicTimer(period, time);
-        try
+        return EveryAsync(period, _ =>
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            var now = Environment.TickCount64;
+            foreach (var connection in index.GetAllConnections())
             {
-                var now = Environment.TickCount64;
-                foreach (var connection in index.GetAllConnections())
+                if (keepAliveMs > 0 && connection.KeepAlive(now, keepAliveMs, keepAliveTimeoutMs)) continue;
+                if (time.GetElapsedTime(connection.LastReceiveTimestamp) > idle
+                    && connection.Close(ImCloseCodes.IdleTimeout, "idle timeout: send {\"type\":\"ping\"} periodically"))
                 {
-                    if (keepAliveMs > 0 && connection.KeepAlive(now, keepAliveMs, keepAliveTimeoutMs)) continue;
-                    if (time.GetElapsedTime(connection.LastReceiveTimestamp) > idle
-                        && connection.Close(ImCloseCodes.IdleTimeout, "idle timeout: send {\"type\":\"ping\"} periodically"))
-                    {
-                        RelayLog.IdleClosed(logger, connection.ConnectionId, connection.ClientId);
-                    }
+                    RelayLog.IdleClosed(logger, connection.ConnectionId, connection.ClientId);
                 }
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+            return Task.CompletedTask;
+        }, cancellationToken);
     }
 }

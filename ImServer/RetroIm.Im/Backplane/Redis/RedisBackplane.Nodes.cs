@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RetroIm.Redis;
 
 namespace RetroIm.Im.Backplane;
 
@@ -25,15 +26,7 @@ public sealed partial class RedisBackplane
     public async Task<IReadOnlyList<string>> ReapExpiredNodesAsync(CancellationToken cancellationToken = default)
     {
         var expired = await _client.EvalAsync(RedisScripts.ExpiredNodes, [_keys.Nodes], [], cancellationToken).ConfigureAwait(false);
-        if (expired.Items.Count == 0) return [];
-        var reaped = new List<string>();
-        foreach (var nodeId in SortedStrings(expired))
-        {
-            // Each node in its own script: a big node does not block Redis for the others, and the script re-checks
-            // expiry so a concurrent reaper or a late heartbeat wins cleanly.
-            if (await RemoveNodeAsync(nodeId, RemoveMode.Expired, TimeSpan.Zero, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
-        }
-        return reaped;
+        return await ReapEachAsync(expired, RemoveMode.Expired, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> ReapSilentNodesAsync(string selfNodeId, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -41,13 +34,7 @@ public sealed partial class RedisBackplane
         ArgumentNullException.ThrowIfNull(selfNodeId);
         var silent = await _client.EvalAsync(
             RedisScripts.SilentNodes, [_keys.Nodes, _keys.NodeSilence], [_keys.NodeTopicPrefix, selfNodeId, TtlMs(timeout)], cancellationToken).ConfigureAwait(false);
-        if (silent.Items.Count == 0) return [];
-        var reaped = new List<string>();
-        foreach (var nodeId in SortedStrings(silent))
-        {
-            if (await RemoveNodeAsync(nodeId, RemoveMode.Silent, timeout, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
-        }
-        return reaped;
+        return await ReapEachAsync(silent, RemoveMode.Silent, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<NodeInfo>> GetNodesAsync(CancellationToken cancellationToken = default)
@@ -62,6 +49,22 @@ public sealed partial class RedisBackplane
         }
         nodes.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
         return nodes;
+    }
+
+    /// <summary>
+    /// Removes the candidates a sweep found, each in its own script: a big node does not block Redis for the others, and
+    /// the script checks again (<paramref name="mode"/>), so a concurrent reaper or a late heartbeat wins cleanly.
+    /// Returns the ids this call removed.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> ReapEachAsync(RespValue candidates, RemoveMode mode, TimeSpan silenceTimeout, CancellationToken cancellationToken)
+    {
+        if (candidates.Items.Count == 0) return [];
+        var reaped = new List<string>();
+        foreach (var nodeId in SortedStrings(candidates))
+        {
+            if (await RemoveNodeAsync(nodeId, mode, silenceTimeout, cancellationToken).ConfigureAwait(false)) reaped.Add(nodeId);
+        }
+        return reaped;
     }
 
     /// <summary>How <see cref="RedisScripts.RemoveNode"/> decides (its ARGV[2]).</summary>
