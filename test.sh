@@ -100,6 +100,12 @@ if [ ${#filters[@]} -eq 0 ]; then
     '[r, r.peer, r.floor].every(s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0 && (s.timeline || []).reduce((n, w) => n + w.deliveries, 0) === 1000)' \
     "RetroIm, Socket.IO and the floor each delivered 1000 of 1000, every one in the latency timeline" \
     fanout --clients 200 --nodes 2 --rate 2000 --messages 5 --peer socketio --floor
+  # The connect scenario's warm-up (the load generator's "churn", the same for every system): the first half's 100
+  # clients closed and connected again, twice, and all 200 ended connected.
+  bench_smoke "tests/bench/run.sh connect, 200 clients" bench-connect.log \
+    'r.connected === 200 && r.connect_failed === 0 && r.connect_warmup_churned === 200 && r.connects_per_s > 0' \
+    "connect: 200 of 200 connected after 200 warm-up reconnects" \
+    connect --clients 200 --nodes 2
   # Redis's cost of a direct message alone: every message reached a node topic, and the commands were counted.
   bench_smoke "tests/bench/run.sh script, 200 clients, 2,000 messages" bench-script.log \
     'r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && r.lua_us_per_message > 0 && ["hkeys", "xadd"].every(n => r.commandstats && r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \

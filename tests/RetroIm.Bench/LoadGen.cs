@@ -10,7 +10,8 @@ namespace RetroIm.Bench;
 /// <summary>
 /// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
 /// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello"} when started, answers "connect"
-/// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "report" with {"event":"report",…}, "reset" with
+/// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "churn N" (its first N
+/// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…}, "reset" with
 /// {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
 /// open at most 20,000 files here. With <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects
 /// (RetroIm: a fresh connect URL plus its last channel position, so the node replays what it missed).
@@ -26,6 +27,8 @@ internal sealed class LoadGen
     private readonly string?[] _stream;
     private readonly string?[] _epoch;
     private readonly long[] _offset;
+    private readonly BenchSocket?[] _sockets;
+    private readonly Task?[] _clientTasks;
     private readonly LatencyHistogram _latency = new();
     private readonly LatencyTimeline _timeline = new();
     private readonly List<string> _errors = [];
@@ -51,6 +54,8 @@ internal sealed class LoadGen
         _stream = new string?[spec.Count];
         _epoch = new string?[spec.Count];
         _offset = new long[spec.Count];
+        _sockets = new BenchSocket?[spec.Count];
+        _clientTasks = new Task?[spec.Count];
         Array.Fill(_lastSeq, -1);
     }
 
@@ -69,6 +74,7 @@ internal sealed class LoadGen
         {
             if (line == "connect") Emit(await gen.ConnectAsync(clients, int.MaxValue));
             else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(clients, int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
+            else if (line.StartsWith("churn ", StringComparison.Ordinal)) Emit(await gen.ChurnAsync(clients, int.Parse(line.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line == "report") Emit(gen.Report());
             else if (line == "reset") Emit(gen.Reset());
             else if (line == "exit") break;
@@ -81,18 +87,40 @@ internal sealed class LoadGen
 
     /// <summary>
     /// Connects the next <paramref name="count"/> clients not tried yet (all that are left for <c>connect</c>, N for
-    /// <c>connect N</c>: the orchestrator splits one process's clients into a cold and a warm half that way).
+    /// <c>connect N</c>: the orchestrator splits each process's clients into a cold and a warm half that way).
     /// </summary>
-    private async Task<object> ConnectAsync(List<Task> clients, int count)
+    private Task<object> ConnectAsync(List<Task> clients, int count)
+    {
+        var first = _nextToConnect;
+        var take = Math.Min(count, _ids.Length - first);
+        _nextToConnect += take;
+        return ConnectEachAsync(clients, Enumerable.Range(first, take).ToArray());
+    }
+
+    /// <summary>
+    /// A warm-up round (<c>churn N</c>): the first <paramref name="count"/> connected clients close their sockets and,
+    /// once each has seen its socket end, connect again. The servers run their connect and disconnect paths
+    /// often enough that the runtime optimises them (tiered JIT counts calls) before a measured connect. Not for
+    /// clients that reconnect by themselves (<see cref="LoadGenSpec.Recover"/>).
+    /// </summary>
+    private async Task<object> ChurnAsync(List<Task> clients, int count)
+    {
+        if (_spec.Recover) throw new InvalidOperationException("churn is not for clients that reconnect by themselves");
+        var chosen = Enumerable.Range(0, _nextToConnect).Where(i => _sockets[i] is not null).Take(count).ToArray();
+        foreach (var i in chosen) _sockets[i]!.Shutdown();
+        // Each client's task ends once its socket has closed (bounded: the close of a shut-down socket is local).
+        await Task.WhenAll(chosen.Select(i => _clientTasks[i]!)).WaitAsync(TimeSpan.FromSeconds(30));
+        return await ConnectEachAsync(clients, chosen);
+    }
+
+    /// <summary>Connects the clients at <paramref name="indices"/>, <see cref="LoadGenSpec.Concurrency"/> at a time; the "ready" answer.</summary>
+    private async Task<object> ConnectEachAsync(List<Task> clients, int[] indices)
     {
         var watch = Stopwatch.StartNew();
         var connectTimes = new LatencyHistogram();
         long failed = 0;
-        var first = _nextToConnect;
-        var take = Math.Min(count, _ids.Length - first);
-        _nextToConnect += take;
         var options = new ParallelOptions { MaxDegreeOfParallelism = _spec.Concurrency, CancellationToken = _stop.Token };
-        await Parallel.ForEachAsync(Enumerable.Range(first, take), options, async (i, ct) =>
+        await Parallel.ForEachAsync(indices, options, async (i, ct) =>
         {
             var started = Stopwatch.GetTimestamp();
             try
@@ -101,6 +129,7 @@ internal sealed class LoadGen
                 connectTimes.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                 Interlocked.Increment(ref _connectedNow);
                 var task = RunClientAsync(i, ws);
+                _clientTasks[i] = task;
                 lock (clients) clients.Add(task);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -111,7 +140,7 @@ internal sealed class LoadGen
         });
         return new
         {
-            @event = "ready", connected = take - failed, failed, connect_s = watch.Elapsed.TotalSeconds,
+            @event = "ready", connected = indices.Length - failed, failed, connect_s = watch.Elapsed.TotalSeconds,
             connect_p50_ms = connectTimes.PercentileMs(50), connect_p99_ms = connectTimes.PercentileMs(99), errors = Errors(),
         };
     }
@@ -121,7 +150,9 @@ internal sealed class LoadGen
         await Task.Yield();
         while (true)
         {
+            _sockets[index] = ws;
             await ReceiveUntilClosedAsync(index, ws);
+            _sockets[index] = null;
             Interlocked.Decrement(ref _connectedNow);
             ws.Dispose();
             if (_stop.IsCancellationRequested) return;

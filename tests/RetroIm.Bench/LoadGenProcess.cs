@@ -18,9 +18,16 @@ internal sealed class LoadGenProcess : IAsyncDisposable
     /// </summary>
     public static bool BatchScheduling { get; } = File.Exists(Chrt);
 
-    private LoadGenProcess(Process process) => _process = process;
+    private LoadGenProcess(Process process, int clients)
+    {
+        _process = process;
+        Clients = clients;
+    }
 
     public int Id => _process.Id;
+
+    /// <summary>How many clients this process drives (<see cref="LoadGenSpec.Count"/>).</summary>
+    public int Clients { get; }
 
     /// <summary>Starts the child and waits (bounded) for its hello, so its start-up is not counted as connect time.</summary>
     public static async Task<LoadGenProcess> StartAsync(LoadGenSpec spec, TimeSpan timeout)
@@ -42,7 +49,7 @@ internal sealed class LoadGenProcess : IAsyncDisposable
         foreach (var a in spec.ToArgs()) info.ArgumentList.Add(a);
         info.Environment["DOTNET_gcServer"] = "0";
         info.Environment["DOTNET_NOLOGO"] = "1";
-        var child = new LoadGenProcess(Process.Start(info)!);
+        var child = new LoadGenProcess(Process.Start(info)!, spec.Count);
         try
         {
             await child.ReadAsync(timeout);

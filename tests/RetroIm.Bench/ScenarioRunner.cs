@@ -71,25 +71,28 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _loadGens.AddRange(await Task.WhenAll(starting));
 
         Console.Error.WriteLine($"[{target.Name}] connecting {options.Clients} clients from {_loadGens.Count} load generator(s)");
-        // The first half of the load generators (or of the one's clients), then the rest. The first half meets cold servers (JIT, empty pools:
-        // cold_connects_per_s); the second half meets servers that have run a while, as in production, and holds the
-        // connection rate and p99 reported. The RSS growth over the second half is the marginal cost of a connection,
-        // without those one-time costs.
-        // One process: its first half of clients, then the rest (a process with one client has no halves).
-        var single = _loadGens.Count == 1 && options.Clients >= 2;
-        var split = _loadGens.Count >= 2 ? _loadGens.Count / 2 : _loadGens.Count;
-        var cold = single
-            ? await ConnectBatchAsync(_loadGens, "connect " + (options.Clients / 2).ToString(System.Globalization.CultureInfo.InvariantCulture))
-            : await ConnectBatchAsync(_loadGens.Take(split), "connect");
+        // Every load generator connects the first half of its clients, then (after a warm-up, for the connect scenario)
+        // the rest. The first half meets cold servers and cold load generators (JIT, empty pools: cold_connects_per_s);
+        // the second half meets processes that have run a while, as in production, and holds the connection rate and
+        // p99 reported. (Were the halves split by process, the second half's load generators would still be compiling
+        // their own code, on the same two cores.) The RSS growth over the second half is the marginal cost of a
+        // connection, without those one-time costs. A load generator with one client has no halves.
+        var halves = _loadGens.Select(g => g.Clients / 2).ToArray();
+        var cold = await ConnectBatchAsync(_loadGens, i => "connect " + halves[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
         var (connected, failed) = (cold.Connected, cold.Failed);
         var warm = cold;
-        if (single || split < _loadGens.Count)
+        if (halves.Any(h => h > 0))
         {
             await SettleAsync(); // the servers finish the first half's work (tiered JIT, garbage) before sampling
+            if (options.Scenario == "connect")
+            {
+                var lost = await ChurnAsync(cold.Connected);
+                (connected, failed) = (connected - lost, failed + lost);
+            }
             var rssHalf = SumRss(target.ServerProcessIds);
             var cpuHalf = SumCpu(target.ServerProcessIds);
             var redisHalf = RedisCpu();
-            warm = await ConnectBatchAsync(single ? _loadGens : _loadGens.Skip(split), "connect");
+            warm = await ConnectBatchAsync(_loadGens, _ => "connect");
             _figures["connect_server_cpu_us"] = Math.Round((SumCpu(target.ServerProcessIds) - cpuHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
             _figures["connect_redis_cpu_us"] = Math.Round((RedisCpu() - redisHalf) * 1e6 / Math.Max(1, warm.Connected), 0);
             await SettleAsync();
@@ -104,12 +107,42 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         _figures["connect_p99_ms"] = warm.P99;
     }
 
-    /// <summary>Has <paramref name="loadGens"/> connect (<paramref name="command"/>) at once; the connected and failed counts, worst p99 and seconds taken.</summary>
-    private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IEnumerable<LoadGenProcess> loadGens, string command)
+    /// <summary>
+    /// The connect scenario's warm-up, the same for every system: <see cref="ChurnRounds"/> times, up to
+    /// <see cref="ChurnClients"/> of the first half's clients close and connect again, and the servers settle. Settling
+    /// alone optimises nothing: a runtime that compiles in tiers (.NET's tiered JIT, V8) counts calls before it
+    /// optimises a method, and after the first half most of the connect path had run too few times for that, so the
+    /// measured half paid for the compiling (45 % of a node's CPU samples were on its JIT thread). Reported as
+    /// <c>connect_warmup_churned</c>; returns how many failed to connect again (counted as failed connects).
+    /// </summary>
+    private async Task<long> ChurnAsync(long connected)
     {
-        var batch = loadGens.ToList();
+        var per = (int)Math.Min(ChurnClients / _loadGens.Count, connected / _loadGens.Count);
+        if (per < 1) return 0;
+        long churned = 0, lost = 0;
+        for (var round = 0; round < ChurnRounds; round++)
+        {
+            Console.Error.WriteLine($"[{target.Name}] warm-up: {per * _loadGens.Count} clients close and connect again (not measured)");
+            var result = await ConnectBatchAsync(_loadGens, _ => "churn " + per.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            churned += result.Connected;
+            lost += result.Failed;
+            await SettleAsync();
+        }
+        _figures["connect_warmup_churned"] = churned;
+        return lost;
+    }
+
+    private const int ChurnClients = 1000;
+    private const int ChurnRounds = 2;
+
+    /// <summary>
+    /// Has <paramref name="loadGens"/> connect at once, the i-th with <paramref name="command"/>(i); the connected and
+    /// failed counts, worst p99 and seconds taken.
+    /// </summary>
+    private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IReadOnlyList<LoadGenProcess> batch, Func<int, string> command)
+    {
         var watch = Stopwatch.StartNew();
-        foreach (var g in batch) await g.SendAsync(command);
+        for (var i = 0; i < batch.Count; i++) await batch[i].SendAsync(command(i));
         long connected = 0, failed = 0;
         var p99 = 0.0;
         foreach (var g in batch)
