@@ -76,12 +76,13 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         // the second half meets processes that have run a while, as in production, and holds the connection rate and
         // p99 reported. (Were the halves split by process, the second half's load generators would still be compiling
         // their own code, on the same two cores.) The RSS growth over the second half is the marginal cost of a
-        // connection, without those one-time costs. A load generator with one client has no halves.
+        // connection, without those one-time costs. Without a load generator of two clients or more there are no halves.
         var halves = _loadGens.Select(g => g.Clients / 2).ToArray();
-        var cold = await ConnectBatchAsync(_loadGens, i => "connect " + halves[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var twoHalves = halves.Any(h => h > 0);
+        var cold = await ConnectBatchAsync(_loadGens, i => twoHalves ? "connect " + halves[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : "connect");
         var (connected, failed) = (cold.Connected, cold.Failed);
         var warm = cold;
-        if (halves.Any(h => h > 0))
+        if (twoHalves)
         {
             await SettleAsync(); // the servers finish the first half's work (tiered JIT, garbage) before sampling
             if (options.Scenario == "connect")
