@@ -108,8 +108,17 @@ internal sealed class LoadGen
         if (_spec.Recover) throw new InvalidOperationException("churn is not for clients that reconnect by themselves");
         var chosen = Enumerable.Range(0, _nextToConnect).Where(i => _sockets[i] is not null).Take(count).ToArray();
         foreach (var i in chosen) _sockets[i]!.Shutdown();
-        // Each client's task ends once its socket has closed (bounded: the close of a shut-down socket is local).
-        await Task.WhenAll(chosen.Select(i => _clientTasks[i]!)).WaitAsync(TimeSpan.FromSeconds(30));
+        // Each client's task ends once its socket has closed (the close of a shut-down socket is local; bounded all the
+        // same: a client still open after it is reported and left out).
+        try
+        {
+            await Task.WhenAll(chosen.Select(i => _clientTasks[i]!)).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException e)
+        {
+            AddError(e);
+            chosen = Array.FindAll(chosen, i => _clientTasks[i]!.IsCompleted);
+        }
         return await ConnectEachAsync(clients, chosen);
     }
 

@@ -137,7 +137,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     private const int ChurnRounds = 2;
 
     /// <summary>
-    /// Has <paramref name="loadGens"/> connect at once, the i-th with <paramref name="command"/>(i); the connected and
+    /// Has every load generator of <paramref name="batch"/> connect at once, the i-th with <paramref name="command"/>(i); the connected and
     /// failed counts, worst p99 and seconds taken.
     /// </summary>
     private async Task<(long Connected, long Failed, double P99, double Seconds)> ConnectBatchAsync(IReadOnlyList<LoadGenProcess> batch, Func<int, string> command)
