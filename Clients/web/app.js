@@ -544,10 +544,16 @@ class RetroView {
         submit));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
+      const sent = { title: title.value.trim(), description: description.value.trim() };
       this.act(submit, async () => {
-        await api.addTopic(this.id, this.token, title.value.trim(), description.value.trim());
-        form.reset();
-        title.focus();
+        await api.addTopic(this.id, this.token, sent.title, sent.description);
+        // Clear only what was sent: the new card often arrives live before this answer, and by now the user may be
+        // typing the next topic, which a form reset would wipe.
+        if (description.value.trim() === sent.description) description.value = '';
+        if (title.value.trim() === sent.title) {
+          title.value = '';
+          title.focus();
+        }
       });
     });
     this.typingEl = h('p', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing-indicator' });

@@ -106,6 +106,36 @@ public sealed class RetroBoardTests
         await Expect(B.Cards("next").First).ToHaveAttributeAsync("data-topic-id", board.Next.Single().Id);
     }
 
+    /// <summary>
+    /// The card arrives live before the request that added it answers; what the user typed meanwhile (the next topic)
+    /// must survive that answer. The answer is held until the next title is typed, so the order is fixed.
+    /// </summary>
+    [Test]
+    public async Task AddTopic_NextTitleTypedBeforeTheAnswer_IsKept()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await A.Page.RouteAsync("**/topics", async route =>
+        {
+            var response = await route.FetchAsync();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response });
+            answered.TrySetResult();
+        });
+        var title = A.Page.GetByTestId("add-topic-title");
+        await title.FillAsync(Deploys);
+        await A.Page.GetByTestId("add-topic-submit").ClickAsync();
+        await Expect(A.Card(Deploys)).ToHaveCountAsync(1); // live, while the answer is held
+        await title.FillAsync(Flaky);
+
+        release.SetResult();
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Expect(A.Page.GetByTestId("add-topic-submit")).ToBeEnabledAsync();
+
+        await Expect(title).ToHaveValueAsync(Flaky);
+        await A.Page.UnrouteAllAsync();
+    }
+
     [Test]
     public async Task Vote_ByB_ShowsTheCountOnAsBoard()
     {
