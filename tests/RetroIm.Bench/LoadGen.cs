@@ -68,19 +68,19 @@ internal sealed class LoadGen
             _ => new RetroImClientProtocol(spec.Redis ?? throw new ArgumentException("--redis is required")),
         };
         var gen = new LoadGen(spec, protocol);
-        var clients = new List<Task>(spec.Count);
         Emit(new { @event = "hello" });
         while (await Console.In.ReadLineAsync() is { } line)
         {
-            if (line == "connect") Emit(await gen.ConnectAsync(clients, int.MaxValue));
-            else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(clients, int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
-            else if (line.StartsWith("churn ", StringComparison.Ordinal)) Emit(await gen.ChurnAsync(clients, int.Parse(line.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture)));
+            if (line == "connect") Emit(await gen.ConnectAsync(int.MaxValue));
+            else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
+            else if (line.StartsWith("churn ", StringComparison.Ordinal)) Emit(await gen.ChurnAsync(int.Parse(line.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line == "report") Emit(gen.Report());
             else if (line == "reset") Emit(gen.Reset());
             else if (line == "exit") break;
         }
         gen._stop.Cancel();
-        await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        // Every client's current task (a churned client's earlier one has ended).
+        await Task.WhenAll(gen._clientTasks.OfType<Task>()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         gen._receiver.Dispose();
         return 0;
     }
@@ -89,12 +89,12 @@ internal sealed class LoadGen
     /// Connects the next <paramref name="count"/> clients not tried yet (all that are left for <c>connect</c>, N for
     /// <c>connect N</c>: the orchestrator splits each process's clients into a cold and a warm half that way).
     /// </summary>
-    private Task<object> ConnectAsync(List<Task> clients, int count)
+    private Task<object> ConnectAsync(int count)
     {
         var first = _nextToConnect;
         var take = Math.Min(count, _ids.Length - first);
         _nextToConnect += take;
-        return ConnectEachAsync(clients, Enumerable.Range(first, take).ToArray());
+        return ConnectEachAsync(Enumerable.Range(first, take).ToArray());
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ internal sealed class LoadGen
     /// often enough that the runtime optimises them (tiered JIT counts calls) before a measured connect. Not for
     /// clients that reconnect by themselves (<see cref="LoadGenSpec.Recover"/>).
     /// </summary>
-    private async Task<object> ChurnAsync(List<Task> clients, int count)
+    private async Task<object> ChurnAsync(int count)
     {
         if (_spec.Recover) throw new InvalidOperationException("churn is not for clients that reconnect by themselves");
         var chosen = Enumerable.Range(0, _nextToConnect).Where(i => _sockets[i] is not null).Take(count).ToArray();
@@ -119,11 +119,11 @@ internal sealed class LoadGen
             AddError(e);
             chosen = Array.FindAll(chosen, i => _clientTasks[i]!.IsCompleted);
         }
-        return await ConnectEachAsync(clients, chosen);
+        return await ConnectEachAsync(chosen);
     }
 
     /// <summary>Connects the clients at <paramref name="indices"/>, <see cref="LoadGenSpec.Concurrency"/> at a time; the "ready" answer.</summary>
-    private async Task<object> ConnectEachAsync(List<Task> clients, int[] indices)
+    private async Task<object> ConnectEachAsync(int[] indices)
     {
         var watch = Stopwatch.StartNew();
         var connectTimes = new LatencyHistogram();
@@ -139,7 +139,6 @@ internal sealed class LoadGen
                 Interlocked.Increment(ref _connectedNow);
                 var task = RunClientAsync(i, ws);
                 _clientTasks[i] = task;
-                lock (clients) clients.Add(task);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
