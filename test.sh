@@ -111,6 +111,11 @@ if [ ${#filters[@]} -eq 0 ]; then
     'r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && r.lua_us_per_message > 0 && ["hkeys", "xadd"].every(n => r.commandstats && r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
     "script: 2000 of 2000 delivered, one HKEYS and one XADD per message in INFO commandstats" \
     script --clients 200 --messages 2000
+  # The design probe (the history stream assigning offsets): the same messages as plain commands, no script at all.
+  bench_smoke "tests/bench/run.sh script --probe stream-sequence, 200 clients, 2,000 messages" bench-probe.log \
+    'r.probe === "stream-sequence" && r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && !("lua_us_per_message" in r) && !r.commandstats.eval && !r.commandstats.evalsha && ["hkeys", "xadd"].every(n => r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
+    "script --probe: 2000 of 2000 delivered, one XADD and one HKEYS per message and no script call" \
+    script --clients 200 --messages 2000 --probe stream-sequence
   # The targets table (tests/bench/suite.sh ends with it), from committed runs the README quotes: the figures, the
   # ratios and the verdicts must come out as the README has them, and an unreadable file must fail the summary.
   echo "test.sh: bench summary (committed results)"

@@ -40,6 +40,15 @@ internal sealed record BenchOptions
     /// </summary>
     public bool Ephemeral { get; init; }
 
+    /// <summary>
+    /// <c>--probe stream-sequence</c> (script only): instead of ImHelper's script, what Redis would spend on a kept direct
+    /// message if the receiver's history stream assigned its offset (an entry id <c>{epoch}-{offset}</c> from
+    /// <c>XADD … {epoch}-*</c>), so that a kept message is plain commands like one not kept: per receiver one XADD and
+    /// one HKEYS, pipelined 64 messages at a time, then one PUBLISH of each node's batch. A design measurement, on keys
+    /// of their own (<c>probe:</c>): ImHelper and the nodes do not use this layout.
+    /// </summary>
+    public string? Probe { get; init; }
+
     /// <summary>tests/bench/socketio (server.js, publisher.js, node_modules).</summary>
     public string? PeerDir { get; init; }
 
@@ -103,6 +112,7 @@ internal sealed record BenchOptions
                 "--peer" => o with { Peer = value },
                 "--peer-dir" => o with { PeerDir = value },
                 "--results" => o with { ResultsDir = value },
+                "--probe" => o with { Probe = value },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
             i++;
@@ -111,6 +121,10 @@ internal sealed record BenchOptions
         if (o.Peer is not null && o.PeerDir is null) throw new ArgumentException("--peer socketio needs --peer-dir (run.sh passes it)");
         if (o.Floor && o.Scenario == "recover") throw new ArgumentException("--floor is not for recover: the floor keeps no messages to catch up on");
         if (o.Ephemeral && o.Scenario is not ("direct" or "script")) throw new ArgumentException("--ephemeral is for direct and script only: channel messages are always kept");
+        if (o.Probe is not null && (o.Probe != "stream-sequence" || o.Scenario != "script" || o.Ephemeral))
+        {
+            throw new ArgumentException("--probe: only stream-sequence, and only for script without --ephemeral");
+        }
         if (o.Scenario == "script" && (o.Peer is not null || o.Floor)) throw new ArgumentException("script measures RetroIm's Redis script alone: no --peer, no --floor");
         if (o.Scenario == "recover" && o.Nodes < 2) throw new ArgumentException("recover needs --nodes 2 or more");
         if (o.Clients < 1 || o.Nodes < 1 || o.Rate < 1 || o.Size < 40) throw new ArgumentException("clients, nodes, rate ≥ 1 and size ≥ 40");

@@ -17,7 +17,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling|script [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor] [--ephemeral] [--results DIR]");
+    Console.Error.WriteLine("usage: RetroIm.Bench idle|fanout|direct|connect|recover|ceiling|script [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor] [--ephemeral] [--probe stream-sequence] [--results DIR]");
     return 2;
 }
 return await new Orchestrator(options).RunAsync();

@@ -21,6 +21,9 @@ namespace RetroIm.Bench;
 internal static class ScriptBench
 {
     private const int InFlight = 1024;
+
+    // The backplane's key of a client's connections (README "Redis keys"), for the probe's lookups.
+    private const string ClientKeyPrefix = "im:client:";
     private static readonly string[] Nodes = ["n1", "n2"];
 
     public static async Task<Dictionary<string, object?>> RunAsync(BenchOptions options)
@@ -46,9 +49,15 @@ internal static class ScriptBench
         var names = Enumerable.Range(0, clients).Select(i => ScenarioRunner.ClientPrefix + i).ToArray();
         var payload = BenchPayload.Create(0, 0, options.Size);
 
+        // --probe: the same messages' frames, as ImClient makes them, sent as plain commands (StreamSequenceProbe).
+        var probeFrame = ClientFrames.Message("probe-0000000000000000", null, null, BenchPayload.NowMicros() / 1000, payload);
+        Task Send(int count) => options.Probe is null
+            ? SendAsync(im, names, payload, count, options.Ephemeral)
+            : StreamSequenceProbe.SendAsync(raw, ClientKeyPrefix, names, probeFrame, count, InFlight);
+
         // Warm-up (JIT, sequences created, history streams started), then the measured sends from a clean slate.
         var warm = Math.Min(messages, Math.Max(clients, 20_000));
-        await SendAsync(im, names, payload, warm, options.Ephemeral);
+        await Send(warm);
         await delivered.WhenAtLeastAsync(warm);
         await RedisCommandStats.ResetAsync(raw);
         var before = delivered.Value;
@@ -57,7 +66,7 @@ internal static class ScriptBench
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var steal = ProcStats.StealSeconds();
         var watch = Stopwatch.StartNew();
-        await SendAsync(im, names, payload, messages, options.Ephemeral);
+        await Send(messages);
         var seconds = watch.Elapsed.TotalSeconds;
         var processCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - ownCpu;
         var processBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
@@ -77,6 +86,7 @@ internal static class ScriptBench
             ["process_cpu_us_per_message"] = Math.Round(processCpu * 1e6 / messages, 2),
             ["process_alloc_bytes_per_message"] = Math.Round((double)processBytes / messages, 0),
         };
+        if (options.Probe is not null) figures["probe"] = options.Probe;
         // The script calls' time includes the commands they run: the rest is Lua and the conversions around each call.
         double scripts = 0, commands = 0;
         var perCommand = new Dictionary<string, object?>();
