@@ -63,24 +63,12 @@ internal static class StreamSequenceProbe
                 }
             }
             var publishes = new RedisPipeline();
-            foreach (var (node, entries) in perNode) publishes.Add("PUBLISH", ImTopics.NodeBatch(node), Concat(entries));
+            foreach (var (node, entries) in perNode) publishes.Add("PUBLISH", ImTopics.NodeBatch(node), RedisArg.Concat(entries));
             if (publishes.Count > 0) await redis.ExecuteInOrderAsync(publishes);
         }
         finally
         {
             slots.Release();
         }
-    }
-
-    private static byte[] Concat(List<byte[]> entries)
-    {
-        var batch = new byte[entries.Sum(e => e.Length)];
-        var at = 0;
-        foreach (var entry in entries)
-        {
-            entry.CopyTo(batch, at);
-            at += entry.Length;
-        }
-        return batch;
     }
 }
