@@ -50,8 +50,8 @@ internal static class ScriptBench
         var payload = BenchPayload.Create(0, 0, options.Size);
 
         // --probe: the same messages' frames, as ImClient makes them, sent as plain commands (StreamSequenceProbe).
-        var probeFrame = ClientFrames.Message("probe-0000000000000000", null, null, BenchPayload.NowMicros() / 1000, payload);
-        Task Send(int count) => options.Probe is null
+        var probeFrame = options.Probe is null ? null : ClientFrames.Message("probe-0000000000000000", null, null, BenchPayload.NowMicros() / 1000, payload);
+        Task Send(int count) => probeFrame is null
             ? SendAsync(im, names, payload, count, options.Ephemeral)
             : StreamSequenceProbe.SendAsync(raw, ClientKeyPrefix, names, probeFrame, count, InFlight);
 

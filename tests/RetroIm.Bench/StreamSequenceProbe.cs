@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using RetroIm.Im;
 using RetroIm.Im.Protocol;
 using RetroIm.Redis;
@@ -53,17 +52,16 @@ internal static class StreamSequenceProbe
             {
                 var id = replies[2 * j].AsString() ?? throw new InvalidOperationException("XADD answered nil");
                 var offset = long.Parse(id.AsSpan(id.IndexOf('-') + 1), CultureInfo.InvariantCulture);
-                var head = Encoding.UTF8.GetBytes($"{{\"k\":\"message\",\"to\":[\"{receivers[j]}\"],\"pe\":[\"{Epoch}\"],\"po\":[{offset}]");
-                var entry = RelayBatch.Entry(head, frame);
+                var packet = RelayPacket.Write(new RelayHeader(RelayPacketKind.Message, To: [receivers[j]], Epochs: [Epoch], Offsets: [offset]), frame);
                 foreach (var node in replies[2 * j + 1].Items)
                 {
                     var name = node.AsString()!;
                     if (!perNode.TryGetValue(name, out var entries)) perNode[name] = entries = [];
-                    entries.Add(entry);
+                    entries.Add(packet);
                 }
             }
             var publishes = new RedisPipeline();
-            foreach (var (node, entries) in perNode) publishes.Add("PUBLISH", ImTopics.NodeBatch(node), RedisArg.Concat(entries));
+            foreach (var (node, entries) in perNode) publishes.Add("PUBLISH", ImTopics.NodeBatch(node), RelayBatch.Write(entries));
             if (publishes.Count > 0) await redis.ExecuteInOrderAsync(publishes);
         }
         finally
