@@ -9,6 +9,7 @@ using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
 using RetroIm.Relay.Routing;
 using RetroIm.Relay.Transport;
+using RetroIm.Relay.Transport.Uring;
 
 namespace RetroIm.Relay;
 
@@ -50,6 +51,7 @@ public static class ImRelayServiceCollectionExtensions
         services.TryAddSingleton<NodeStatsCollector>();
         services.TryAddSingleton<LocalIndex>();
         services.TryAddSingleton<RelayDrain>();
+        services.TryAddSingleton<SendBatchPool>();
         services.TryAddSingleton<RelayDispatcher>();
         services.TryAddSingleton<RelayPresence>();
         services.TryAddSingleton<ConnectionTracker>();

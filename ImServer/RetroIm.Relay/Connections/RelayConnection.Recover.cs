@@ -1,5 +1,6 @@
 using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
+using RetroIm.Relay.Transport.Uring;
 
 namespace RetroIm.Relay.Connections;
 
@@ -28,11 +29,11 @@ internal sealed partial class RelayConnection
     /// during a replay or catch-up, drops it when that offset was sent already, and starts a catch-up when it skips
     /// offsets (the backplane lost messages).
     /// </summary>
-    public bool TrySendPositioned(in OutFrame frame, string stream, string epoch, long offset)
+    public bool TrySendPositioned(in OutFrame frame, string stream, string epoch, long offset, SendBatch? batch = null)
     {
         if (frame.Receipt is { } receipt) RememberAckable(offset, receipt, frame.Slot);
         var gate = Volatile.Read(ref _recovery);
-        if (gate is null) return TrySend(frame);
+        if (gate is null) return TrySend(frame, batch);
         switch (gate.Admit(frame, stream, epoch, offset))
         {
             case RecoveryGate.Verdict.Held:
@@ -52,7 +53,7 @@ internal sealed partial class RelayConnection
                 }
                 return false;
             default:
-                return TrySend(frame);
+                return TrySend(frame, batch);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using RetroIm.Im.Protocol;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Transport;
+using RetroIm.Relay.Transport.Uring;
 
 namespace RetroIm.Relay.Connections;
 
@@ -33,9 +34,10 @@ internal sealed partial class RelayConnection
     /// <summary>
     /// Sends a frame without waiting: written at once when the socket is free and nothing waits before it, else queued
     /// behind what waits. A full queue closes the connection as a slow consumer (1013). False when the frame was
-    /// dropped (the connection is closing): the caller tells its receipt.
+    /// dropped (the connection is closing): the caller tells its receipt. With a <paramref name="batch"/> a lone frame
+    /// without a receipt joins it instead, and goes out with the batch's other sends in one system call.
     /// </summary>
-    public bool TrySend(in OutFrame frame)
+    public bool TrySend(in OutFrame frame, SendBatch? batch = null)
     {
         if (_queue is { } queue)
         {
@@ -47,8 +49,14 @@ internal sealed partial class RelayConnection
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
             // The close status is checked again with the writer held: a close frame written meanwhile must be the last.
-            var exited = frame.Receipt is null && CloseStatus == 0 ? SendLoneAndExit(output, frame) : WriteAndExit(output, frame);
-            if (exited && Volatile.Read(ref _pendingCount) != 0) Pump();
+            if (frame.Receipt is not null || CloseStatus != 0)
+            {
+                if (WriteAndExit(output, frame) && Volatile.Read(ref _pendingCount) != 0) Pump();
+                return true;
+            }
+            // The batch keeps the writer until its sends are out, then hands it back through CompleteLoneSend.
+            if (batch is not null && output.IsIdle && batch.TryAdd(this, output, frame)) return true;
+            SendLone(output, frame);
             return true;
         }
         if (!Enqueue(frame, force: false))
@@ -138,22 +146,39 @@ internal sealed partial class RelayConnection
     }
 
     /// <summary>
-    /// With the writer held: writes <paramref name="first"/> and what waits, then gives the writer back — at once (true),
-    /// or, when the kernel pushed back, once the rest is out (false: later frames queue behind it meanwhile).
-    /// </summary>
-    /// <summary>
     /// A fan-out's usual case, nothing waiting and no receipt due: the frame goes out in one system call, with no task
     /// and no pooled buffer; what the kernel did not take goes out with the flush (<see cref="WriteAndExit"/>).
     /// </summary>
-    private bool SendLoneAndExit(FrameOutput output, OutFrame frame)
+    private void SendLone(FrameOutput output, in OutFrame frame)
     {
         var sent = output.TrySendText(frame.Data);
         _metrics.MessageOut(frame.Data.Length);
-        if (!sent) return WriteAndExit(output, null);
-        output.ExitQuietly();
-        return true;
+        ExitAfterLone(output, sent);
     }
 
+    /// <summary>
+    /// A <see cref="SendBatch"/>'s result for a frame it took with the writer: <paramref name="sent"/> bytes of
+    /// <paramref name="framed"/> reached the kernel; the rest goes out with the flush, as after <see cref="SendLone"/>.
+    /// </summary>
+    internal void CompleteLoneSend(FrameOutput output, in OutFrame frame, ReadOnlySpan<byte> framed, int sent)
+    {
+        _metrics.MessageOut(frame.Data.Length);
+        if (sent < framed.Length) output.WriteRaw(framed[sent..]);
+        ExitAfterLone(output, sent >= framed.Length);
+    }
+
+    /// <summary>Gives the writer back after a lone frame, flushing first what the kernel did not take; then writes what queued meanwhile.</summary>
+    private void ExitAfterLone(FrameOutput output, bool allSent)
+    {
+        if (allSent) output.ExitQuietly();
+        else if (!WriteAndExit(output, null)) return;
+        if (Volatile.Read(ref _pendingCount) != 0) Pump();
+    }
+
+    /// <summary>
+    /// With the writer held: writes <paramref name="first"/> and what waits, then gives the writer back — at once (true),
+    /// or, when the kernel pushed back, once the rest is out (false: later frames queue behind it meanwhile).
+    /// </summary>
     private bool WriteAndExit(FrameOutput output, OutFrame? first)
     {
         var drain = DrainHeldAsync(output, first);

@@ -91,4 +91,13 @@ internal static partial class RelayLog
 
     [LoggerMessage(43, LogLevel.Information, "Node {NodeId} drained and deregistered in {ElapsedMs} ms")]
     public static partial void Drained(ILogger logger, string nodeId, long elapsedMs);
+
+    [LoggerMessage(33, LogLevel.Information, "Batched sends on: a fan-out hands the kernel up to {PerCall} sends per system call (io_uring)")]
+    public static partial void BatchedSendsOn(ILogger logger, int perCall);
+
+    [LoggerMessage(34, LogLevel.Information, "Batched sends off: {Reason}; a fan-out makes one send call per delivery")]
+    public static partial void BatchedSendsOff(ILogger logger, string reason);
+
+    [LoggerMessage(35, LogLevel.Error, "Completing a batched send failed")]
+    public static partial void BatchedSendFailed(ILogger logger, Exception error);
 }

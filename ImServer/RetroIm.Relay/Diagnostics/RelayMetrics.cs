@@ -16,6 +16,8 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _refusals;
     private readonly Counter<long> _messagesOut;
     private readonly Counter<long> _bytesOut;
+    private readonly Counter<long> _batchedSends;
+    private readonly Counter<long> _sendBatches;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _bytesIn;
     private readonly Counter<long> _queueDrops;
@@ -34,6 +36,9 @@ internal sealed class RelayMetrics
         _refusals = meter.CreateCounter<long>("retroim.relay.refusals", "{request}", "Connect requests refused, by reason");
         _messagesOut = meter.CreateCounter<long>("retroim.relay.messages_out", "{frame}", "Frames written to client sockets");
         _bytesOut = meter.CreateCounter<long>("retroim.relay.bytes_out", "By", "Bytes of frames written to client sockets");
+        _batchedSends = meter.CreateCounter<long>("retroim.relay.batched_sends", "{frame}",
+            "Frames handed to the kernel in batches (io_uring), a share of messages_out");
+        _sendBatches = meter.CreateCounter<long>("retroim.relay.send_batches", "{call}", "System calls that carried batched frames");
         _messagesIn = meter.CreateCounter<long>("retroim.relay.messages_in", "{frame}", "Text frames received from client sockets");
         _bytesIn = meter.CreateCounter<long>("retroim.relay.bytes_in", "By", "Bytes of text frames received from client sockets");
         _queueDrops = meter.CreateCounter<long>("retroim.relay.queue_drops", "{connection}", "Connections closed as slow consumers");
@@ -65,6 +70,13 @@ internal sealed class RelayMetrics
     {
         _messagesOut.Add(1);
         _bytesOut.Add(bytes);
+    }
+
+    /// <summary>One system call handed the kernel <paramref name="frames"/> frames of a fan-out.</summary>
+    public void BatchSent(int frames)
+    {
+        _batchedSends.Add(frames);
+        _sendBatches.Add(1);
     }
 
     public void MessageIn(int bytes)

@@ -6,13 +6,15 @@ using RetroIm.Im.Protocol;
 using RetroIm.Relay.Connections;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Hosting;
+using RetroIm.Relay.Transport.Uring;
 
 namespace RetroIm.Relay.Routing;
 
 /// <summary>
 /// Handles the packets this node receives on its inbox, on <see cref="ImTopics.All"/> and on the channel topics it
-/// holds members of. It runs on the backplane's dispatch loop, so it only queues: every socket write happens on that
-/// connection's own send loop, and receipts are published off the loop.
+/// holds members of. It runs on the backplane's dispatch loop and never waits there: a frame goes to the kernel at once
+/// when its socket is free (the frames of one packet or batch together, through a <see cref="SendBatch"/> when the
+/// system has io_uring), else it queues behind what that socket is sending; receipts are published off the loop.
 /// </summary>
 internal sealed partial class RelayDispatcher
 {
@@ -22,14 +24,16 @@ internal sealed partial class RelayDispatcher
     private readonly LocalIndex _index;
     private readonly RelayNode _node;
     private readonly RelayDrain _drain;
+    private readonly SendBatchPool _batches;
     private readonly ILogger<RelayDispatcher> _logger;
 
-    public RelayDispatcher(IImBackplane backplane, LocalIndex index, RelayNode node, RelayDrain drain, ILogger<RelayDispatcher> logger)
+    public RelayDispatcher(IImBackplane backplane, LocalIndex index, RelayNode node, RelayDrain drain, SendBatchPool batches, ILogger<RelayDispatcher> logger)
     {
         _backplane = backplane;
         _index = index;
         _node = node;
         _drain = drain;
+        _batches = batches;
         _logger = logger;
         Handler = OnPacket;
         BatchHandler = OnBatch;
@@ -46,14 +50,23 @@ internal sealed partial class RelayDispatcher
 
     private void OnBatch(string topic, ReadOnlyMemory<byte> payload)
     {
+        // One send batch for every packet of the batch: their frames reach the kernel together.
+        using var sends = _batches.Rent();
         // OnPacket contains every failure of one packet; a malformed batch loses what follows the bad entry.
-        if (!RelayBatch.TryForEach(payload, (Dispatcher: this, Topic: topic), static (state, packet) => state.Dispatcher.OnPacket(state.Topic, packet)))
+        if (!RelayBatch.TryForEach(payload, (Dispatcher: this, Topic: topic, Sends: sends), static (state, packet) => state.Dispatcher.Dispatch(state.Topic, packet, state.Sends)))
         {
             RelayLog.BadPacket(_logger, topic, "malformed batch");
         }
     }
 
     private void OnPacket(string topic, ReadOnlyMemory<byte> payload)
+    {
+        using var sends = _batches.Rent();
+        Dispatch(topic, payload, sends);
+    }
+
+    /// <summary>Handles one packet; the frames it sends join <paramref name="sends"/> when there is one (the caller flushes it).</summary>
+    private void Dispatch(string topic, ReadOnlyMemory<byte> payload, SendBatch? sends)
     {
         try
         {
@@ -65,7 +78,7 @@ internal sealed partial class RelayDispatcher
             switch (header!.Kind)
             {
                 case RelayPacketKind.Message:
-                    DispatchMessage(topic, header, body);
+                    DispatchMessage(topic, header, body, sends);
                     break;
                 case RelayPacketKind.Join:
                 case RelayPacketKind.Leave:
@@ -94,7 +107,7 @@ internal sealed partial class RelayDispatcher
         }
     }
 
-    private void DispatchMessage(string topic, RelayHeader header, ReadOnlyMemory<byte> body)
+    private void DispatchMessage(string topic, RelayHeader header, ReadOnlyMemory<byte> body, SendBatch? sends)
     {
         if (body.IsEmpty)
         {
@@ -105,8 +118,8 @@ internal sealed partial class RelayDispatcher
             && body.Span.StartsWith(FramePositions.MessagePrefix);
         if (header.To is { } to)
         {
-            if (positioned && header.Epochs!.Count == to.Count) SendPositionedToClients(to, body.Span, header);
-            else SendToClients(to, body.ToArray(), header);
+            if (positioned && header.Epochs!.Count == to.Count) SendPositionedToClients(to, body.Span, header, sends);
+            else SendToClients(to, body.ToArray(), header, sends);
             return;
         }
         if (positioned && header.Epochs!.Count == 1 && topic != ImTopics.All && (header.Chan ?? ChanOf(topic)) is { } positionedChan)
@@ -115,7 +128,7 @@ internal sealed partial class RelayDispatcher
             var stream = ImStreams.Chan(positionedChan);
             var offset = header.Offsets![0];
             var spliced = new OutFrame(FramePositions.Splice(body.Span, stream, header.Epochs[0], offset));
-            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, header.Epochs[0], offset);
+            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, header.Epochs[0], offset, sends);
             return;
         }
         // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
@@ -135,10 +148,10 @@ internal sealed partial class RelayDispatcher
             return;
         }
         var item = new OutFrame(frame);
-        foreach (var connection in connections) connection.TrySend(item);
+        foreach (var connection in connections) connection.TrySend(item, sends);
     }
 
-    private void SendToClients(IReadOnlyList<string> to, byte[] frame, RelayHeader header)
+    private void SendToClients(IReadOnlyList<string> to, byte[] frame, RelayHeader header, SendBatch? sends)
     {
         var receipt = header.ReceiptTopic is { } receiptTopic && header.Id is { } id
             ? new ReceiptTracker(id, _node.Id ?? "", to, report => PublishReceipt(receiptTopic, report))
@@ -148,7 +161,7 @@ internal sealed partial class RelayDispatcher
             foreach (var connection in _index.GetClientConnections(to[slot]))
             {
                 receipt?.Expect();
-                if (!connection.TrySend(new OutFrame(frame, receipt, slot))) receipt?.Complete(slot, false);
+                if (!connection.TrySend(new OutFrame(frame, receipt, slot), sends)) receipt?.Complete(slot, false);
             }
         }
         receipt?.Seal();
@@ -159,7 +172,7 @@ internal sealed partial class RelayDispatcher
     /// aligned with <c>to</c>): the shared frame has no position, so each receiver held here gets one spliced copy
     /// (<see cref="FramePositions"/>), shared by all its connections; receivers not held here cost nothing.
     /// </summary>
-    private void SendPositionedToClients(IReadOnlyList<string> to, ReadOnlySpan<byte> body, RelayHeader header)
+    private void SendPositionedToClients(IReadOnlyList<string> to, ReadOnlySpan<byte> body, RelayHeader header, SendBatch? sends)
     {
         var receipt = header.ReceiptTopic is { } receiptTopic && header.Id is { } id
             ? new ReceiptTracker(id, _node.Id ?? "", to, report => PublishReceipt(receiptTopic, report))
@@ -175,7 +188,7 @@ internal sealed partial class RelayDispatcher
             foreach (var connection in connections)
             {
                 receipt?.Expect();
-                if (!connection.TrySendPositioned(new OutFrame(frame, receipt, slot), stream, epochs[slot], offsets[slot])) receipt?.Complete(slot, false);
+                if (!connection.TrySendPositioned(new OutFrame(frame, receipt, slot), stream, epochs[slot], offsets[slot], sends)) receipt?.Complete(slot, false);
             }
         }
         receipt?.Seal();

@@ -41,7 +41,14 @@ internal sealed class FrameOutput
     {
         socket.Blocking = false;
         _socket = socket;
+        Handle = socket.SafeHandle;
     }
+
+    /// <summary>The socket's handle, for sends made outside <see cref="Socket"/> (a <c>SendBatch</c>).</summary>
+    public SafeSocketHandle Handle { get; }
+
+    /// <summary>Nothing buffered and not aborted: a frame may go straight to the kernel (hold the writer).</summary>
+    public bool IsIdle => _length == 0 && !_aborted;
 
     /// <summary>When the peer last sent any bytes, PONGs included (<see cref="Environment.TickCount64"/>).</summary>
     public long LastInbound => Volatile.Read(ref _lastInbound);
@@ -226,11 +233,12 @@ internal sealed class FrameOutput
         }
     }
 
-    private static int TextFrameLength(int payloadLength) =>
+    /// <summary>The length of a final text frame around a payload of <paramref name="payloadLength"/> bytes.</summary>
+    public static int TextFrameLength(int payloadLength) =>
         (payloadLength < 126 ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10) + payloadLength;
 
     /// <summary>Writes the frame (header, then payload) into <paramref name="destination"/>, exactly its length.</summary>
-    private static void FrameText(Span<byte> destination, ReadOnlySpan<byte> payload)
+    public static void FrameText(Span<byte> destination, ReadOnlySpan<byte> payload)
     {
         var headerLength = destination.Length - payload.Length;
         destination[0] = 0x81; // FIN + text

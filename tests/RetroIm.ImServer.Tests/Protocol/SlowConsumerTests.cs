@@ -13,8 +13,11 @@ public sealed class SlowConsumerTests : ClusterTestBase
     private const int PayloadChars = 60 * 1024;
     private const int Window = 4;
 
-    [Test]
-    public async Task SlowConsumer_NeverReads_IsClosedAndOthersOnTheNodeGetEverythingPromptly()
+    // 60 KiB frames go out one send call each; 8 KiB frames go through the node's send batch (ImServer:BatchedSends),
+    // which hands a full socket's rest to its queue. 12 MB either way: more than the kernel's socket buffers hold.
+    [TestCase(PayloadChars, Messages, TestName = "SlowConsumer_NeverReads_IsClosedAndOthersOnTheNodeGetEverythingPromptly")]
+    [TestCase(8 * 1024, 1500, TestName = "SlowConsumer_NeverReads_SmallFramesSentInBatches_IsClosedAndOthersGetEverythingPromptly")]
+    public async Task SlowConsumer_NeverReads_IsClosedAndOthersOnTheNodeGetEverythingPromptly(int payloadChars, int messages)
     {
         var node = await Cluster.StartNodeAsync([$"--ImServer:SendQueueLimit={SendQueueLimit}"]);
         try
@@ -30,12 +33,12 @@ public sealed class SlowConsumerTests : ClusterTestBase
 
             // The sender keeps at most Window messages ahead of the fast client, so the fast client never overflows
             // its own queue; if the node let the stuck client hold up the others, the sender would stall here.
-            var payload = new string('p', PayloadChars);
+            var payload = new string('p', payloadChars);
             using var window = new SemaphoreSlim(Window, Window);
             var clock = Stopwatch.StartNew();
             var fastGotAll = Task.Run(async () =>
             {
-                for (var i = 0; i < Messages; i++)
+                for (var i = 0; i < messages; i++)
                 {
                     var frame = await fastSocket.ExpectAsync("message", TimeSpan.FromSeconds(20));
                     Assert.That(frame.MessageData.GetProperty("seq").GetInt32(), Is.EqualTo(i), "in order, none lost");
@@ -43,7 +46,7 @@ public sealed class SlowConsumerTests : ClusterTestBase
                 }
                 return clock.Elapsed;
             });
-            for (var i = 0; i < Messages; i++)
+            for (var i = 0; i < messages; i++)
             {
                 var slot = window.WaitAsync(TimeSpan.FromSeconds(20));
                 await Task.WhenAny(slot, fastGotAll);
@@ -62,7 +65,7 @@ public sealed class SlowConsumerTests : ClusterTestBase
             Assert.That(small.MessageData.GetProperty("text").GetString(), Is.EqualTo("small one"));
 
             var offline = await Cluster.Presence.WaitForAsync(PresenceEvent.Offline, slow, TimeSpan.FromSeconds(15));
-            await TestContext.Out.WriteLineAsync($"sent {Messages}×{PayloadChars / 1024} KiB in {sentIn.TotalSeconds:0.00} s; the fast client had all after {fastTime.TotalSeconds:0.00} s; slow client offline at {clock.Elapsed.TotalSeconds:0.00} s");
+            await TestContext.Out.WriteLineAsync($"sent {messages}×{payloadChars / 1024} KiB in {sentIn.TotalSeconds:0.00} s; the fast client had all after {fastTime.TotalSeconds:0.00} s; slow client offline at {clock.Elapsed.TotalSeconds:0.00} s");
             Assert.That(fastTime, Is.LessThan(TimeSpan.FromSeconds(15)), "the fast client was not held up by the slow one");
             Assert.That(offline.ClientId, Is.EqualTo(slow));
             Assert.That(await Cluster.Client.HasOnlineAsync(fast), Is.True, "only the slow client was dropped");
@@ -71,7 +74,7 @@ public sealed class SlowConsumerTests : ClusterTestBase
             slowSocket.StartReceiving();
             var close = await slowSocket.WaitClosedAsync(TimeSpan.FromSeconds(15));
             await TestContext.Out.WriteLineAsync($"slow client read {slowSocket.ReceivedCount} frames, then {close}");
-            Assert.That(slowSocket.ReceivedCount, Is.LessThan(Messages + 1), "the slow client cannot have received everything");
+            Assert.That(slowSocket.ReceivedCount, Is.LessThan(messages + 1), "the slow client cannot have received everything");
             if (close.Status is { } status)
             {
                 Assert.That(status, Is.AnyOf(ImCloseCodes.PolicyViolation, ImCloseCodes.TryAgainLater), close.ToString());
