@@ -159,10 +159,10 @@ internal sealed partial class RelayConnection
     /// <summary>
     /// A <see cref="SendBatch"/>'s result for a frame it took with the writer: <paramref name="sent"/> bytes of
     /// <paramref name="framed"/> reached the kernel; the rest goes out with the flush, as after <see cref="SendLone"/>.
+    /// The batch counts its frames in the metrics.
     /// </summary>
-    internal void CompleteLoneSend(FrameOutput output, in OutFrame frame, ReadOnlySpan<byte> framed, int sent)
+    internal void CompleteLoneSend(FrameOutput output, ReadOnlySpan<byte> framed, int sent)
     {
-        _metrics.MessageOut(frame.Data.Length);
         if (sent < framed.Length) output.WriteRaw(framed[sent..]);
         ExitAfterLone(output, sent >= framed.Length);
     }

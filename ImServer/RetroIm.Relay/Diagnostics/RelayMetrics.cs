@@ -72,9 +72,14 @@ internal sealed class RelayMetrics
         _bytesOut.Add(bytes);
     }
 
-    /// <summary>One system call handed the kernel <paramref name="frames"/> frames of a fan-out.</summary>
-    public void BatchSent(int frames)
+    /// <summary>
+    /// One system call handed the kernel <paramref name="frames"/> frames of a fan-out (<paramref name="bytes"/> of
+    /// payload): counted here once, not per frame, as written (messages_out, bytes_out) and as batched.
+    /// </summary>
+    public void BatchSent(int frames, long bytes)
     {
+        _messagesOut.Add(frames);
+        _bytesOut.Add(bytes);
         _batchedSends.Add(frames);
         _sendBatches.Add(1);
     }

@@ -76,7 +76,7 @@ internal sealed unsafe class SendBatch : IDisposable
             _lastLength = length;
             _used += length;
         }
-        _entries[_count] = new Entry(connection, output, frame, handle, _lastOffset);
+        _entries[_count] = new Entry(connection, output, handle, _lastOffset, frame.Data.Length);
         _fds[_count] = (int)handle.DangerousGetHandle();
         _addresses[_count] = (nint)(_buffer + _lastOffset);
         _lengths[_count] = _lastLength;
@@ -93,15 +93,16 @@ internal sealed unsafe class SendBatch : IDisposable
         {
             _pool.Disable("io_uring_enter failed");
         }
-        _pool.Sent(count);
+        var bytes = 0L;
         for (var i = 0; i < count; i++)
         {
             ref var entry = ref _entries[i];
+            bytes += entry.PayloadLength;
             entry.Handle.DangerousRelease();
             try
             {
                 var framed = new ReadOnlySpan<byte>(_buffer + entry.Offset, _lengths[i]);
-                entry.Connection.CompleteLoneSend(entry.Output, entry.Frame, framed, Math.Max(_results[i], 0));
+                entry.Connection.CompleteLoneSend(entry.Output, framed, Math.Max(_results[i], 0));
             }
             catch (Exception e)
             {
@@ -110,6 +111,7 @@ internal sealed unsafe class SendBatch : IDisposable
             }
             entry = default;
         }
+        _pool.Sent(count, bytes);
         _count = 0;
         _used = 0;
         _lastPayload = null;
@@ -137,5 +139,5 @@ internal sealed unsafe class SendBatch : IDisposable
         NativeMemory.Free(_buffer);
     }
 
-    private readonly record struct Entry(RelayConnection Connection, FrameOutput Output, OutFrame Frame, SafeSocketHandle Handle, int Offset);
+    private readonly record struct Entry(RelayConnection Connection, FrameOutput Output, SafeSocketHandle Handle, int Offset, int PayloadLength);
 }

@@ -57,7 +57,7 @@ internal sealed class SendBatchPool : IDisposable
         while (_idle.TryPop(out var idle)) idle.Free();
     }
 
-    internal void Sent(int frames) => _metrics.BatchSent(frames);
+    internal void Sent(int frames, long bytes) => _metrics.BatchSent(frames, bytes);
 
     internal void CompletionFailed(Exception error) => RelayLog.BatchedSendFailed(_logger, error);
 
