@@ -36,6 +36,7 @@ internal sealed unsafe class SendBatch : IDisposable
     private int _lastOffset;
     private int _lastLength;
     private bool _freed;
+    private bool _broken;
 
     internal SendBatch(SendBatchPool pool, UringSendRing ring)
     {
@@ -50,12 +51,13 @@ internal sealed unsafe class SendBatch : IDisposable
     /// <summary>
     /// Takes <paramref name="frame"/> for <paramref name="connection"/>, whose writer the caller holds and hands over:
     /// <see cref="Flush"/> sends it and gives the writer back through <see cref="RelayConnection.CompleteLoneSend"/>.
-    /// False (the writer still the caller's) when the frame is too large or the socket is already closed.
+    /// False (the writer still the caller's) when the frame is too large, the socket is already closed, or the ring
+    /// failed earlier in this fan-out.
     /// </summary>
     public bool TryAdd(RelayConnection connection, FrameOutput output, in OutFrame frame)
     {
         var length = FrameOutput.TextFrameLength(frame.Data.Length);
-        if (length > MaxFrame) return false;
+        if (length > MaxFrame || _broken) return false;
         var handle = output.Handle;
         var referenced = false;
         try
@@ -91,6 +93,8 @@ internal sealed unsafe class SendBatch : IDisposable
         if (count == 0) return;
         if (!_ring.SendAll(_fds.AsSpan(0, count), _addresses.AsSpan(0, count), _lengths.AsSpan(0, count), _results))
         {
+            // The rest of this fan-out goes one send at a time; the pool frees this batch when it comes back.
+            _broken = true;
             _pool.Disable("io_uring_enter failed");
         }
         var bytes = 0L;

@@ -174,9 +174,14 @@ internal sealed unsafe partial class UringSendRing : IDisposable
         while (completed < count)
         {
             var rc = Native.syscall(SysIoUringEnter, _fd, count - submitted, count - completed, EnterGetEvents, 0, 0);
-            if (rc >= 0)
+            if (rc > 0 || (rc == 0 && submitted == count))
             {
                 submitted += (int)rc;
+            }
+            else if (rc == 0)
+            {
+                // Entries left that the kernel will not take (it returns early on a submission it refuses): give up.
+                healthy = false;
             }
             else
             {
