@@ -108,12 +108,14 @@ if [ ${#filters[@]} -eq 0 ]; then
     connect --clients 200 --nodes 2
   # Redis's cost of a direct message alone: every message reached a node topic, and the commands were counted.
   bench_smoke "tests/bench/run.sh script, 200 clients, 2,000 messages" bench-script.log \
-    'r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && r.lua_us_per_message > 0 && ["hkeys", "xadd"].every(n => r.commandstats && r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
+    'r.delivered === 2000 && r.redis_cpu_us_per_message >= 0 && r.lua_us_per_message > 0 && ["hkeys", "xadd"].every(n => r.commandstats && r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
     "script: 2000 of 2000 delivered, one HKEYS and one XADD per message in INFO commandstats" \
     script --clients 200 --messages 2000
   # The design probe (the history stream assigning offsets): the same messages as plain commands, no script at all.
+  # Redis's CPU comes from /proc in 10 ms ticks, and 2,000 plain messages take Redis about 5 ms: it may read 0, so
+  # the smokes check the time INFO commandstats measured instead.
   bench_smoke "tests/bench/run.sh script --probe stream-sequence, 200 clients, 2,000 messages" bench-probe.log \
-    'r.probe === "stream-sequence" && r.delivered === 2000 && r.redis_cpu_us_per_message > 0 && !("lua_us_per_message" in r) && !r.commandstats.eval && !r.commandstats.evalsha && ["hkeys", "xadd"].every(n => r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
+    'r.probe === "stream-sequence" && r.delivered === 2000 && r.redis_cpu_us_per_message >= 0 && r.commands_us_per_message > 0 && !("lua_us_per_message" in r) && !r.commandstats.eval && !r.commandstats.evalsha && ["hkeys", "xadd"].every(n => r.commandstats[n] && r.commandstats[n].calls_per_message === 1)' \
     "script --probe: 2000 of 2000 delivered, one XADD and one HKEYS per message and no script call" \
     script --clients 200 --messages 2000 --probe stream-sequence
   # The targets table (tests/bench/suite.sh ends with it), from committed runs the README quotes: the figures, the
