@@ -25,8 +25,11 @@ internal sealed class FrameOutput
     private static readonly byte[] PingFrame = [0x89, 0x00];
     private const int MinimumBuffer = 1024;
 
-    // TrySendText's frames are made here: one per thread, as big as a frame it sends without the pool may be.
-    private const int ScratchSize = 16 * 1024;
+    /// <summary>
+    /// The largest frame sent at once without the pool: by <see cref="TrySendText"/> from its thread's scratch buffer
+    /// (made here, one per thread), or by a <c>SendBatch</c> from its own. Larger frames go through the flush.
+    /// </summary>
+    public const int MaxLoneFrame = 16 * 1024;
     [ThreadStatic] private static byte[]? t_scratch;
 
     private readonly Socket _socket;
@@ -41,11 +44,10 @@ internal sealed class FrameOutput
     {
         socket.Blocking = false;
         _socket = socket;
-        Handle = socket.SafeHandle;
     }
 
     /// <summary>The socket's handle, for sends made outside <see cref="Socket"/> (a <c>SendBatch</c>).</summary>
-    public SafeSocketHandle Handle { get; }
+    public SafeSocketHandle Handle => _socket.SafeHandle;
 
     /// <summary>Nothing buffered and not aborted: a frame may go straight to the kernel (hold the writer).</summary>
     public bool IsIdle => _length == 0 && !_aborted;
@@ -101,12 +103,12 @@ internal sealed class FrameOutput
     public bool TrySendText(ReadOnlySpan<byte> payload)
     {
         var length = TextFrameLength(payload.Length);
-        if (_length != 0 || _aborted || length > ScratchSize)
+        if (!IsIdle || length > MaxLoneFrame)
         {
             WriteText(payload);
             return false;
         }
-        var frame = (t_scratch ??= new byte[ScratchSize]).AsSpan(0, length);
+        var frame = (t_scratch ??= new byte[MaxLoneFrame]).AsSpan(0, length);
         FrameText(frame, payload);
         var sent = 0;
         try

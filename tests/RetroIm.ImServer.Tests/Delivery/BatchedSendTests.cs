@@ -13,7 +13,7 @@ namespace RetroIm.ImServer.Tests.Delivery;
 [TestFixture]
 public sealed class BatchedSendTests : ClusterTestBase
 {
-    // Small enough to go in a batch (SendBatch.MaxFrame), and 9 MB in all: more than the kernel's socket buffers hold.
+    // Small enough to go in a batch (FrameOutput.MaxLoneFrame), and 9 MB in all: more than the kernel's socket buffers hold.
     private const int PayloadChars = 8 * 1024;
     private const int Messages = 1100;
 

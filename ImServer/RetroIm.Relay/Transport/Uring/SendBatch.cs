@@ -17,9 +17,6 @@ namespace RetroIm.Relay.Transport.Uring;
 /// </remarks>
 internal sealed unsafe class SendBatch : IDisposable
 {
-    /// <summary>The largest frame a batch carries; larger ones are sent the ordinary way.</summary>
-    public const int MaxFrame = 16 * 1024;
-
     private const int BufferSize = 256 * 1024;
 
     private readonly SendBatchPool _pool;
@@ -45,9 +42,6 @@ internal sealed unsafe class SendBatch : IDisposable
         _buffer = (byte*)NativeMemory.Alloc(BufferSize);
     }
 
-    /// <summary>Entries waiting for <see cref="Flush"/>.</summary>
-    public int Count => _count;
-
     /// <summary>
     /// Takes <paramref name="frame"/> for <paramref name="connection"/>, whose writer the caller holds and hands over:
     /// <see cref="Flush"/> sends it and gives the writer back through <see cref="RelayConnection.CompleteLoneSend"/>.
@@ -57,7 +51,7 @@ internal sealed unsafe class SendBatch : IDisposable
     public bool TryAdd(RelayConnection connection, FrameOutput output, in OutFrame frame)
     {
         var length = FrameOutput.TextFrameLength(frame.Data.Length);
-        if (length > MaxFrame || _broken) return false;
+        if (length > FrameOutput.MaxLoneFrame || _broken) return false;
         var handle = output.Handle;
         var referenced = false;
         try
@@ -69,8 +63,13 @@ internal sealed unsafe class SendBatch : IDisposable
             // Closed under us: the ordinary send reports it.
         }
         if (!referenced) return false;
-        if (_count == _entries.Length || (!ReferenceEquals(frame.Data, _lastPayload) && _used + length > BufferSize)) Flush();
-        if (!ReferenceEquals(frame.Data, _lastPayload))
+        var framed = ReferenceEquals(frame.Data, _lastPayload);
+        if (_count == _entries.Length || (!framed && _used + length > BufferSize))
+        {
+            Flush();
+            framed = false;
+        }
+        if (!framed)
         {
             FrameOutput.FrameText(new Span<byte>(_buffer + _used, length), frame.Data);
             _lastPayload = frame.Data;

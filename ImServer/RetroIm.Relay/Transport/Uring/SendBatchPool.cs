@@ -15,6 +15,9 @@ internal sealed class SendBatchPool : IDisposable
     // Batches kept for reuse; more only exist while more threads fan out at once.
     private const int MaxIdle = 16;
 
+    // The usual case, one dispatch thread renting a batch per packet, takes and gives back this one without allocating
+    // (a ConcurrentStack allocates a node per push); batches of more threads at once wait in the stack.
+    private SendBatch? _cached;
     private readonly ConcurrentStack<SendBatch> _idle = new();
     private readonly ILogger<SendBatchPool> _logger;
     private readonly RelayMetrics _metrics;
@@ -37,6 +40,7 @@ internal sealed class SendBatchPool : IDisposable
     public SendBatch? Rent()
     {
         if (!_enabled || _disposed) return null;
+        if (Interlocked.Exchange(ref _cached, null) is { } cached) return cached;
         if (_idle.TryPop(out var batch)) return batch;
         var ring = UringSendRing.TryCreate(out var reason);
         if (ring is null)
@@ -54,7 +58,7 @@ internal sealed class SendBatchPool : IDisposable
         if (!_enabled) return;
         _enabled = false;
         RelayLog.BatchedSendsOff(_logger, reason);
-        while (_idle.TryPop(out var idle)) idle.Free();
+        FreeIdle();
     }
 
     internal void Sent(int frames, long bytes) => _metrics.BatchSent(frames, bytes);
@@ -63,11 +67,10 @@ internal sealed class SendBatchPool : IDisposable
 
     internal void Return(SendBatch batch)
     {
-        if (_enabled && !_disposed && _idle.Count < MaxIdle)
+        if (_enabled && !_disposed && (Interlocked.CompareExchange(ref _cached, batch, null) is null || PushIdle(batch)))
         {
-            _idle.Push(batch);
             // Disposed or disabled meanwhile: nobody else will free it.
-            if ((_disposed || !_enabled) && _idle.TryPop(out var late)) late.Free();
+            if (_disposed || !_enabled) FreeIdle();
             return;
         }
         batch.Free();
@@ -76,6 +79,19 @@ internal sealed class SendBatchPool : IDisposable
     public void Dispose()
     {
         _disposed = true;
+        FreeIdle();
+    }
+
+    private bool PushIdle(SendBatch batch)
+    {
+        if (_idle.Count >= MaxIdle) return false;
+        _idle.Push(batch);
+        return true;
+    }
+
+    private void FreeIdle()
+    {
+        Interlocked.Exchange(ref _cached, null)?.Free();
         while (_idle.TryPop(out var batch)) batch.Free();
     }
 }
