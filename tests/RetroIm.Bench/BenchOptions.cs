@@ -34,6 +34,9 @@ internal sealed record BenchOptions
     /// </summary>
     public bool Floor { get; init; }
 
+    /// <summary>Each server node on a core of its own (<see cref="NodePinning"/>); <c>--no-pin</c> leaves them to the scheduler.</summary>
+    public bool Pin { get; init; } = true;
+
     /// <summary>
     /// <c>--ephemeral</c> (direct only): RetroIm sends with <c>SendEphemeralMessageAsync</c>, kept in no history and
     /// never replayed, as Socket.IO's and the floor's direct sends always are; <c>ephemeral</c> in the JSON.
@@ -89,6 +92,11 @@ internal sealed record BenchOptions
             if (args[i] == "--floor")
             {
                 o = o with { Floor = true };
+                continue;
+            }
+            if (args[i] == "--no-pin")
+            {
+                o = o with { Pin = false };
                 continue;
             }
             if (args[i] == "--ephemeral")

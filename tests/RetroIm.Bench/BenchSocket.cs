@@ -174,7 +174,7 @@ internal sealed class BenchSocket : IDisposable
         {
             if (_closed) return BenchMessage.Closed;
             if (TryParse(out var message)) return message;
-            PrepareBuffer();
+            PrepareBuffer(1);
             var n = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
             if (n == 0)
             {
@@ -185,7 +185,7 @@ internal sealed class BenchSocket : IDisposable
         }
     }
 
-    /// <summary>The socket's file descriptor, for <see cref="EpollReceiver"/>.</summary>
+    /// <summary>The socket's file descriptor, for the receivers (<see cref="UringReceiver"/>, <see cref="EpollReceiver"/>).</summary>
     public int FileDescriptor => (int)_socket.Handle;
 
     /// <summary>
@@ -208,7 +208,7 @@ internal sealed class BenchSocket : IDisposable
                 continue;
             }
             if (!readSocket) return true;
-            PrepareBuffer();
+            PrepareBuffer(1);
             var space = _buffer.Length - _end;
             nint n;
             fixed (byte* at = &_buffer[_end]) n = EpollReceiver.Recv(FileDescriptor, at, space, EpollReceiver.MsgDontWait);
@@ -226,7 +226,23 @@ internal sealed class BenchSocket : IDisposable
         }
     }
 
-    /// <summary>Ends the connection for <see cref="EpollReceiver"/>: the read side sees the end of the stream.</summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> the caller read from the socket (<see cref="UringReceiver"/>) and hands every
+    /// message they complete to <paramref name="onMessage"/>, as <see cref="ReceiveAvailable"/> does; false once the
+    /// connection ended (a close frame).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The server broke the WebSocket protocol.</exception>
+    public bool Feed(ReadOnlySpan<byte> bytes, MessageHandler onMessage)
+    {
+        if (_releaseFragments) ReleaseFragments();
+        if (_closed) return false;
+        PrepareBuffer(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_end));
+        _end += bytes.Length;
+        return ReceiveAvailable(onMessage, readSocket: false);
+    }
+
+    /// <summary>Ends the connection for the receivers: the read side sees the end of the stream.</summary>
     public void Shutdown()
     {
         try
@@ -239,15 +255,18 @@ internal sealed class BenchSocket : IDisposable
         }
     }
 
-    /// <summary>Makes room after <c>_end</c> for at least the frame being waited for (<c>_needed</c> bytes from <c>_start</c>).</summary>
-    private void PrepareBuffer()
+    /// <summary>
+    /// Makes room after <c>_end</c> for <paramref name="incoming"/> more bytes and at least the frame being waited for
+    /// (<c>_needed</c> bytes from <c>_start</c>).
+    /// </summary>
+    private void PrepareBuffer(int incoming)
     {
         if (_start == _end)
         {
             _start = _end = 0;
             if (_buffer.Length > ShrinkAbove && _needed <= InitialBuffer) _buffer = new byte[InitialBuffer];
         }
-        var needed = Math.Max(_needed, _end - _start + 1);
+        var needed = Math.Max(_needed, _end - _start + incoming);
         if (needed > _buffer.Length)
         {
             var grown = new byte[Math.Max(needed, _buffer.Length * 2)];

@@ -9,7 +9,7 @@ namespace RetroIm.Bench;
 
 /// <summary>
 /// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
-/// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello"} when started, answers "connect"
+/// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello","receive":…} when started, answers "connect"
 /// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "churn N" (its first N
 /// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…}, "reset" with
 /// {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
@@ -33,7 +33,8 @@ internal sealed class LoadGen
     private readonly LatencyTimeline _timeline = new();
     private readonly List<string> _errors = [];
     private readonly CancellationTokenSource _stop = new();
-    private readonly EpollReceiver _receiver = new();
+    private readonly MessageReceiver _receiver;
+    private readonly string? _uringRefused;
     private long _duplicates;
     private long _connectedNow;
     private long _disconnects;
@@ -57,6 +58,7 @@ internal sealed class LoadGen
         _sockets = new BenchSocket?[spec.Count];
         _clientTasks = new Task?[spec.Count];
         Array.Fill(_lastSeq, -1);
+        _receiver = MessageReceiver.Create(out _uringRefused);
     }
 
     public static async Task<int> RunAsync(LoadGenSpec spec)
@@ -68,7 +70,7 @@ internal sealed class LoadGen
             _ => new RetroImClientProtocol(spec.Redis ?? throw new ArgumentException("--redis is required")),
         };
         var gen = new LoadGen(spec, protocol);
-        Emit(new { @event = "hello" });
+        Emit(new { @event = "hello", receive = gen._receiver.Kind, refused = gen._uringRefused });
         while (await Console.In.ReadLineAsync() is { } line)
         {
             if (line == "connect") Emit(await gen.ConnectAsync(int.MaxValue));

@@ -29,6 +29,9 @@ internal sealed class LoadGenProcess : IAsyncDisposable
     /// <summary>How many clients this process drives (<see cref="LoadGenSpec.Count"/>).</summary>
     public int Clients { get; }
 
+    /// <summary>What reads its sockets (<see cref="MessageReceiver.Kind"/>), from its hello; reported as <c>loadgen_receive</c>.</summary>
+    public string Receive { get; private set; } = "";
+
     /// <summary>Starts the child and waits (bounded) for its hello, so its start-up is not counted as connect time.</summary>
     public static async Task<LoadGenProcess> StartAsync(LoadGenSpec spec, TimeSpan timeout)
     {
@@ -52,7 +55,10 @@ internal sealed class LoadGenProcess : IAsyncDisposable
         var child = new LoadGenProcess(Process.Start(info)!, spec.Count);
         try
         {
-            await child.ReadAsync(timeout);
+            var hello = await child.ReadAsync(timeout);
+            child.Receive = hello.TryGetProperty("receive", out var receive) ? receive.GetString() ?? "" : "";
+            if (hello.TryGetProperty("refused", out var refused) && refused.GetString() is { } why)
+                Console.Error.WriteLine($"load generator {child.Id}: io_uring refused ({why}), reading with epoll");
             return child;
         }
         catch

@@ -24,6 +24,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         {
             Console.Error.WriteLine($"[{target.Name}] starting {options.Nodes} node(s)");
             await target.StartAsync(options.Nodes);
+            PinNodes();
             await target.PrepareAsync(options.Scenario, ClientPrefix, options.Clients);
             await SettleAsync(); // fresh processes settle (JIT, first GCs) before the baseline
             var rssBefore = SumRss(target.ServerProcessIds);
@@ -58,6 +59,20 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         }
     }
 
+    /// <summary>Each node on a core of its own, unless <c>--no-pin</c> (<see cref="NodePinning"/>); <c>node_cpus</c>.</summary>
+    private void PinNodes()
+    {
+        if (!options.Pin)
+        {
+            _figures["node_cpus"] = "unpinned";
+            return;
+        }
+        var cpus = NodePinning.AllowedCpus();
+        var pids = target.ServerProcessIds;
+        var placed = pids.Select((pid, i) => NodePinning.Pin(pid, cpus[i % cpus.Length]) ? cpus[i % cpus.Length].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
+        _figures["node_cpus"] = string.Join(",", placed);
+    }
+
     private PublishPlan ChannelPlan(long firstSeq, int messages, double deliveriesPerSecond)
         => new(false, firstSeq, messages, options.Clients, Math.Max(0.5, deliveriesPerSecond / Math.Max(1, _connected)), options.Size);
 
@@ -69,6 +84,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         for (var first = 0; first < options.Clients; first += per)
             starting.Add(LoadGenProcess.StartAsync(target.LoadGenSpec(options.Scenario, ClientPrefix, first, Math.Min(per, options.Clients - first), options.Concurrency), Bounded));
         _loadGens.AddRange(await Task.WhenAll(starting));
+        _figures["loadgen_receive"] = string.Join(",", _loadGens.Select(g => g.Receive).Distinct());
 
         Console.Error.WriteLine($"[{target.Name}] connecting {options.Clients} clients from {_loadGens.Count} load generator(s)");
         // Every load generator connects the first half of its clients, then (after a warm-up, for the connect scenario)
