@@ -69,7 +69,9 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         }
         var cpus = NodePinning.AllowedCpus();
         var pids = target.ServerProcessIds;
-        var placed = pids.Select((pid, i) => NodePinning.Pin(pid, cpus[i % cpus.Length]) ? cpus[i % cpus.Length].ToString(System.Globalization.CultureInfo.InvariantCulture) : "?");
+        var placed = pids.Select((pid, i) => cpus[i % cpus.Length] is var cpu && NodePinning.Pin(pid, cpu)
+            ? cpu.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "?");
         _figures["node_cpus"] = string.Join(",", placed);
     }
 
