@@ -78,7 +78,9 @@ public sealed class ImRelayOptions
     /// <summary>
     /// The server sends a WebSocket PING after this much silence from the client (browsers answer with PONG by
     /// themselves; anything the client sends resets it); zero disables. Sockets the relay upgrades itself are checked
-    /// by one node-wide sweep, not a timer per socket.
+    /// by one node-wide sweep, not a timer per socket, and (with a <see cref="KeepAliveTimeout"/>, on Linux) get no
+    /// PING while the node writes to them: the kernel aborts such a socket when what it wrote stays unacknowledged for
+    /// this interval plus the timeout (<c>TCP_USER_TIMEOUT</c>), so a vanished peer is found as soon as a silent one.
     /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -44,6 +44,9 @@ internal sealed class ConnectionRunner(
     public Task RunAsync(System.Net.Sockets.Socket socket, Transport.FrameOutput output, ConnectTicket ticket, string? recover)
     {
         var settings = options.Value;
+        // A peer that vanishes while the node writes to it is then found as soon as a silent one (PING, then its
+        // timeout), and the keep-alive sweep skips the PINGs of sockets it writes to.
+        if (settings.EffectiveKeepAliveTimeout != Timeout.InfiniteTimeSpan) output.WatchWrites(settings.KeepAliveInterval + settings.KeepAliveTimeout);
         return RunAsync(new RelayConnection(socket, output, NewRegistration(ticket), settings.MaxFrameBytes, settings.SendQueueLimit, time, metrics, logger), ticket, recover, CancellationToken.None);
     }
 

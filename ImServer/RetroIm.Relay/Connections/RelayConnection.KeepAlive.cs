@@ -19,9 +19,12 @@ internal sealed partial class RelayConnection
     /// <summary>
     /// One step of the node's keep-alive sweep (<c>RelayNodeService</c>), for a socket upgraded by the relay itself:
     /// a PING only after <see cref="KeepAliveDue"/> (¾ to all of <paramref name="intervalMs"/>) of silence from the peer
-    /// (anything it sends counts, PONGs too), and an abort when a PING stays unanswered for <paramref name="timeoutMs"/>
-    /// (0: never). Sockets accepted in the HTTP pipeline keep the WebSocket's own keep-alive timer instead; an SSE
-    /// stream gets its heartbeat comment here.
+    /// (anything it sends counts, PONGs too) and, when the kernel watches the node's writes
+    /// (<see cref="Transport.FrameOutput.WatchWrites"/>), as long without a frame written to it; an abort when a PING
+    /// stays unanswered for <paramref name="timeoutMs"/> (0: never). A socket the node keeps writing to needs no PING:
+    /// the writes keep middleboxes open, and a peer that vanished leaves them unacknowledged, so the kernel aborts it.
+    /// Sockets accepted in the HTTP pipeline keep the WebSocket's own keep-alive timer instead; an SSE stream gets its
+    /// heartbeat comment here.
     /// </summary>
     /// <returns>True when the connection was aborted as half-open.</returns>
     public bool KeepAlive(long now, long intervalMs, long timeoutMs)
@@ -34,6 +37,8 @@ internal sealed partial class RelayConnection
         }
         if (_direct is not { } output || CloseStatus != 0) return false;
         var lastInbound = output.LastInbound;
+        // Every round, so each write is seen: a socket written to within `due` needs no PING (its writes are watched).
+        var lastWritten = output.LastWritten(now);
         var pingSentAt = _pingSentAt;
         if (pingSentAt != 0)
         {
@@ -53,7 +58,7 @@ internal sealed partial class RelayConnection
                 return false;
             }
         }
-        if (now - lastInbound >= due && output.TryPing()) _pingSentAt = Math.Max(now, 1);
+        if (now - lastInbound >= due && now - lastWritten >= due && output.TryPing()) _pingSentAt = Math.Max(now, 1);
         return false;
     }
 }

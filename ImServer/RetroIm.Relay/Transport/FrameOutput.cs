@@ -24,6 +24,8 @@ internal sealed class FrameOutput
     // FIN + PING, no payload: the node's keep-alive sweep writes it (server frames are unmasked).
     private static readonly byte[] PingFrame = [0x89, 0x00];
     private const int MinimumBuffer = 1024;
+    private const int IpProtoTcp = 6;
+    private const int TcpUserTimeout = 18;
 
     /// <summary>
     /// The largest frame sent at once without the pool: by <see cref="TrySendText"/> from its thread's scratch buffer
@@ -38,6 +40,13 @@ internal sealed class FrameOutput
     private int _length;
     private volatile bool _aborted;
     private long _lastInbound = Environment.TickCount64;
+
+    // Set whenever the relay takes the writer to write a frame (not for its PINGs), cleared by the keep-alive sweep,
+    // which notes the time in _lastWritten (see LastWritten). Plain writes: a set lost to the sweep's clear costs one
+    // PING at most. _writesWatched: the kernel aborts the socket when written bytes stay unacknowledged (WatchWrites).
+    private bool _written;
+    private bool _writesWatched;
+    private long _lastWritten;
 
     /// <summary>Writes straight to <paramref name="socket"/>, which is switched to non-blocking mode.</summary>
     public FrameOutput(Socket socket)
@@ -58,13 +67,60 @@ internal sealed class FrameOutput
     /// <summary>Called by the receive loop when bytes arrive: the peer is alive.</summary>
     public void NoteInbound() => Volatile.Write(ref _lastInbound, Environment.TickCount64);
 
+    /// <summary>
+    /// Asks the kernel to abort the connection when bytes written to it stay unacknowledged for
+    /// <paramref name="timeout"/> (<c>TCP_USER_TIMEOUT</c>, Linux): then a peer that vanished while the node writes to
+    /// it is found without a PING, and <see cref="LastWritten"/> lets the keep-alive sweep skip sockets it writes to.
+    /// False (and nothing changes) where the system has no such option.
+    /// </summary>
+    public bool WatchWrites(TimeSpan timeout)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        Span<byte> milliseconds = stackalloc byte[sizeof(uint)];
+        BinaryPrimitives.WriteUInt32LittleEndian(milliseconds, (uint)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue));
+        try
+        {
+            _socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, milliseconds);
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        _writesWatched = true;
+        return true;
+    }
+
+    /// <summary>
+    /// For the keep-alive sweep, which calls it every round: when the relay last wrote a frame to this socket as the
+    /// sweep saw it — <paramref name="now"/> when it wrote since the previous call, else that call's answer; 0 when it
+    /// never wrote or writes are not watched (<see cref="WatchWrites"/>), so each socket then gets its PINGs.
+    /// </summary>
+    public long LastWritten(long now)
+    {
+        if (!_writesWatched) return 0;
+        if (_written)
+        {
+            _written = false;
+            _lastWritten = now;
+        }
+        return _lastWritten;
+    }
+
     /// <summary>Bytes written but not flushed yet.</summary>
     public long Unflushed => _length;
 
-    /// <summary>Takes the writer if nobody holds it, without waiting.</summary>
-    public bool TryEnter() => _lock.Wait(0);
+    /// <summary>Takes the writer if nobody holds it, without waiting (to write a frame: see <see cref="LastWritten"/>).</summary>
+    public bool TryEnter()
+    {
+        NoteWrite();
+        return _lock.Wait(0);
+    }
 
-    public Task EnterAsync(CancellationToken cancellationToken) => _lock.WaitAsync(cancellationToken);
+    public Task EnterAsync(CancellationToken cancellationToken)
+    {
+        NoteWrite();
+        return _lock.WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Called after every <see cref="Exit"/>: the relay's frames that queued while someone else (a PING, the
@@ -193,7 +249,8 @@ internal sealed class FrameOutput
     /// </summary>
     public bool TryPing()
     {
-        if (_aborted || !TryEnter()) return false;
+        // Not TryEnter: a PING is not a write that makes the next one unnecessary.
+        if (_aborted || !_lock.Wait(0)) return false;
         var handedOff = false;
         try
         {
@@ -222,7 +279,7 @@ internal sealed class FrameOutput
     /// <summary>Writes bytes the WebSocket framed itself (or the 101), taking the writer for the duration.</summary>
     public async ValueTask WriteLockedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        await EnterAsync(cancellationToken);
         try
         {
             if (_aborted) throw new IOException("The connection was aborted.");
@@ -233,6 +290,12 @@ internal sealed class FrameOutput
         {
             Exit();
         }
+    }
+
+    // Only when not set already: a fan-out's delivery then reads this line without dirtying it.
+    private void NoteWrite()
+    {
+        if (!_written) _written = true;
     }
 
     /// <summary>The length of a final text frame around a payload of <paramref name="payloadLength"/> bytes.</summary>

@@ -46,6 +46,44 @@ public sealed class FrameOutputTests
     }
 
     [Test]
+    public async Task WatchWrites_SetsTheKernelsUserTimeoutAndLastWrittenFollowsTheFramesNotThePings()
+    {
+        var (server, client) = await LoopbackSockets.ConnectedPairAsync();
+        using (server)
+        using (client)
+        {
+            var output = new FrameOutput(server);
+            Assert.That(output.TryEnter(), Is.True);
+            output.Exit();
+            var unwatched = output.LastWritten(1000);
+            var watched = output.WatchWrites(TimeSpan.FromSeconds(30));
+            var timeout = new byte[4];
+            server.GetRawSocketOption(6, 18, timeout); // IPPROTO_TCP, TCP_USER_TIMEOUT
+
+            var sinceWatched = output.LastWritten(2000); // the frame written before counts
+            var nothingNew = output.LastWritten(3000);
+            Assert.That(output.TryPing(), Is.True);
+            var afterPing = output.LastWritten(4000);
+            Assert.That(output.TryEnter(), Is.True);
+            output.WriteText("hello"u8);
+            await output.FlushAsync(CancellationToken.None);
+            output.Exit();
+            var afterFrame = output.LastWritten(5000);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(unwatched, Is.Zero, "unwatched writes never excuse a PING");
+                Assert.That(watched, Is.True, "Linux has TCP_USER_TIMEOUT");
+                Assert.That(BitConverter.ToUInt32(timeout), Is.EqualTo(30_000));
+                Assert.That(sinceWatched, Is.EqualTo(2000));
+                Assert.That(nothingNew, Is.EqualTo(2000), "no write since the last call: its time stays");
+                Assert.That(afterPing, Is.EqualTo(2000), "a PING is not a write that makes the next one unnecessary");
+                Assert.That(afterFrame, Is.EqualTo(5000));
+            });
+        }
+    }
+
+    [Test]
     public async Task Flush_PeerStopsReading_GoesOnAsynchronouslyAndDeliversEverythingInOrder()
     {
         var (server, client) = await SmallBufferPairAsync();

@@ -6,8 +6,9 @@ using RetroIm.Testing;
 namespace RetroIm.ImServer.Tests.Transport;
 
 /// <summary>
-/// Keep-alive of sockets the node upgraded itself: one node-wide sweep sends a PING only after the client fell silent,
-/// and aborts a socket whose PING stays unanswered (a half-open peer), with no timer per socket.
+/// Keep-alive of sockets the node upgraded itself: one node-wide sweep sends a PING only after the client fell silent
+/// and the node wrote nothing to it for as long, and aborts a socket whose PING stays unanswered (a half-open peer),
+/// with no timer per socket.
 /// </summary>
 [TestFixture]
 public sealed class KeepAliveTests
@@ -68,18 +69,54 @@ public sealed class KeepAliveTests
         // ClientWebSocket answers PINGs while a receive is pending (its own keep-alive is off here).
         await using var socket = await TestWebSocketClient.ConnectAsync(url);
         await socket.ExpectWelcomeAsync(TimeSpan.FromSeconds(10));
-        // Several PING rounds (interval + timeout are 1 s each), each answered.
-        var deadline = DateTime.UtcNow.AddSeconds(4);
-        while (DateTime.UtcNow < deadline)
-        {
-            await _im.SendMessageAsync(null, [clientId], "still here");
-            await socket.ExpectAsync("message", TimeSpan.FromSeconds(10));
-            await Task.Delay(500); // pacing, not synchronisation: the PINGs are answered by the receive in ExpectAsync
-        }
+        var last = socket.ExpectAsync("message", TimeSpan.FromSeconds(15));
+        // Nothing written for several PING rounds (interval + timeout are 1 s each): only answered PINGs keep it open.
+        await Task.Delay(3500);
         await _im.SendMessageAsync(null, [clientId], "last");
-        var last = await socket.ExpectAsync("message", TimeSpan.FromSeconds(10));
 
-        Assert.That(last.MessageData.GetString(), Is.EqualTo("last"));
+        Assert.That((await last).MessageData.GetString(), Is.EqualTo("last"));
+    }
+
+    [Test]
+    public async Task KeepAlive_SocketTheNodeWritesTo_NotPingedUntilTheWritesStop()
+    {
+        // A peer that never sends a byte (so never answers a PING) but gets a message every 100 ms for three
+        // intervals: the node's writes stand in for the PINGs (the kernel watches them: TCP_USER_TIMEOUT), so no PING
+        // comes and the socket is not dropped; once the messages stop, the PING comes.
+        var clientId = "ka-written-" + Guid.NewGuid().ToString("N")[..8];
+        var url = await _im.PrevConnectServerAsync(clientId);
+        await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port);
+        await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
+        var (status, _, _) = await raw.ReadResponseAsync();
+        var welcome = await raw.ReadFrameAsync();
+        const int messages = 30;
+        var sending = Task.Run(async () =>
+        {
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            for (var i = 0; i < messages; i++)
+            {
+                await _im.SendMessageAsync(null, [clientId], $"m{i}");
+                await pace.WaitForNextTickAsync();
+            }
+        });
+        var opcodes = new List<int>();
+        var received = 0;
+        while (received < messages)
+        {
+            var (opcode, payload) = await raw.ReadFrameAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            opcodes.Add(opcode);
+            if (opcode == 0x1 && payload.Contains("\"message\"")) received++;
+        }
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        var after = await raw.ReadFrameAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(101));
+            Assert.That(welcome.Payload, Does.Contain("\"welcome\""));
+            Assert.That(opcodes, Has.None.EqualTo(0x9), "no PING while the node writes to the socket");
+            Assert.That(after.Opcode, Is.EqualTo(0x9), "a PING once the writes stopped");
+        });
     }
 
     [Test]
