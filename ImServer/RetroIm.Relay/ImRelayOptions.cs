@@ -86,7 +86,9 @@ public sealed class ImRelayOptions
 
     /// <summary>
     /// How long the server waits for the PONG to a keep-alive PING before it aborts the socket as half-open; zero only
-    /// sends PINGs without expecting answers.
+    /// sends PINGs without expecting answers. With it (on Linux) the kernel also aborts a relay-upgraded socket whose
+    /// peer acknowledges none of the node's writes, or keeps its receive window shut, for
+    /// <see cref="KeepAliveInterval"/> plus this.
     /// </summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -120,6 +120,50 @@ public sealed class KeepAliveTests
     }
 
     [Test]
+    public async Task KeepAlive_PeerThatStopsReadingWhileWrittenTo_DroppedWithoutAPing()
+    {
+        // The node keeps writing (a message every 100 ms, so no PING ever falls due) to a peer that reads nothing and
+        // has a tiny receive buffer: its window shuts, and the kernel aborts the socket once it stayed shut for the
+        // interval plus the timeout (2 s here; TCP_USER_TIMEOUT). Without that, skipping the PINGs of written sockets
+        // would keep such a peer until its queue overflowed.
+        var clientId = "ka-stuck-" + Guid.NewGuid().ToString("N")[..8];
+        var offline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnOffline(PresenceEvent e)
+        {
+            if (e.ClientId == clientId) offline.TrySetResult();
+        }
+        _im.Offline += OnOffline;
+        try
+        {
+            var url = await _im.PrevConnectServerAsync(clientId);
+            await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port, receiveBuffer: 4096);
+            await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
+            var (status, _, _) = await raw.ReadResponseAsync();
+            await raw.ReadFrameAsync(); // the welcome; nothing is read after it
+            var payload = new string('x', 4000);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            var writes = 0;
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+            while (!offline.Task.IsCompleted && DateTime.UtcNow < deadline && await pace.WaitForNextTickAsync())
+            {
+                await _im.SendMessageAsync(null, [clientId], payload);
+                writes++;
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(status, Is.EqualTo(101));
+                Assert.That(offline.Task.IsCompleted, Is.True, "the stuck peer was dropped while the node still wrote to it");
+                Assert.That(writes, Is.GreaterThan(10), "the window was shut for a while first");
+            });
+        }
+        finally
+        {
+            _im.Offline -= OnOffline;
+        }
+    }
+
+    [Test]
     public async Task KeepAlive_SocketsConnectedTogether_PingedOverSeveralSweepsNotInOne()
     {
         // 24 silent sockets upgraded together. Each gets its first PING after ¾ to all of the 1 s interval (a share

@@ -14,9 +14,11 @@ internal sealed class RawUpgradeClient : IAsyncDisposable
 
     private NetworkStream Stream => _tcp.GetStream();
 
-    public static async Task<RawUpgradeClient> ConnectAsync(int port)
+    /// <param name="receiveBuffer">The socket's receive buffer (SO_RCVBUF) when given: a small one shuts the window soon.</param>
+    public static async Task<RawUpgradeClient> ConnectAsync(int port, int? receiveBuffer = null)
     {
         var client = new RawUpgradeClient();
+        if (receiveBuffer is { } size) client._tcp.ReceiveBufferSize = size;
         await client._tcp.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromSeconds(10));
         return client;
     }
