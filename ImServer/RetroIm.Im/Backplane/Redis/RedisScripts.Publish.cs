@@ -93,18 +93,22 @@ internal static partial class RedisScripts
     /// </remarks>
     public static readonly LuaScript PublishMessagesToClients = ClockScript(AppendFunction + """
         local clientPrefix, nodePrefix, batchPrefix = ARGV[6], ARGV[7], ARGV[8]
-        -- Per node, in order of first use: a length line and the packet per message, in message order, so the batch is
-        -- one table.concat and nothing is copied twice.
+        -- Per node, in order of first use: per message, in message order, a length line and the packet's three pieces
+        -- (the header as given, its positions, the frame as given), so the batch is one table.concat and the header and
+        -- frame are copied once, never into a packet string of their own first.
         local batches, batchNodes = {}, {}
-        local function queue(node, length, packet)
+        local function queue(node, length, header, positions, frame)
           local batch = batches[node]
           if not batch then
             batch = {}
             batches[node] = batch
             batchNodes[#batchNodes + 1] = node
           end
-          batch[#batch + 1] = length
-          batch[#batch + 1] = packet
+          local n = #batch
+          batch[n + 1] = length
+          batch[n + 2] = header
+          batch[n + 3] = positions
+          batch[n + 4] = frame
         end
         -- The reply (see above), filled as messages go out.
         local out = {}
@@ -121,11 +125,11 @@ internal static partial class RedisScripts
               out[#out + 1] = client
               return
             end
-            local packet = header .. ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n' .. frame
-            local length = #packet .. '\n'
+            local positions = ',"pe":["' .. epoch .. '"],"po":[' .. offset .. ']}\n'
+            local length = (#header + #positions + #frame) .. '\n'
             out[#out + 1] = n
             for _, node in ipairs(held) do
-              queue(node, length, packet)
+              queue(node, length, header, positions, frame)
               out[#out + 1] = node
             end
             out[#out + 1] = 0
@@ -146,11 +150,11 @@ internal static partial class RedisScripts
               end
             end
           end
-          local packet = header .. ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n' .. frame
-          local length = #packet .. '\n'
+          local positions = ',"pe":[' .. table.concat(epochs, ',') .. '],"po":[' .. table.concat(offsets, ',') .. ']}\n'
+          local length = (#header + #positions + #frame) .. '\n'
           out[#out + 1] = #nodes
           for _, node in ipairs(nodes) do
-            queue(node, length, packet)
+            queue(node, length, header, positions, frame)
             out[#out + 1] = node
           end
           out[#out + 1] = #offline
@@ -176,7 +180,7 @@ internal static partial class RedisScripts
           local batch = batches[node]
           if redis.call('PUBLISH', batchPrefix .. node, table.concat(batch)) == 0 then
             -- A node older than batches: each packet alone on its inbox, without the entry's length line.
-            for k = 2, #batch, 2 do redis.call('PUBLISH', nodePrefix .. node, batch[k]) end
+            for k = 2, #batch, 4 do redis.call('PUBLISH', nodePrefix .. node, batch[k] .. batch[k + 1] .. batch[k + 2]) end
           end
         end
         return out
