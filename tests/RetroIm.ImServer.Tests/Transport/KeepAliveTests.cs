@@ -39,11 +39,8 @@ public sealed class KeepAliveTests
     [Test]
     public async Task KeepAlive_SilentPeerThatNeverAnswers_PingedThenDropped()
     {
-        var url = await _im.PrevConnectServerAsync("ka-silent-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port);
-        await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
-        var (status, _, _) = await raw.ReadResponseAsync();
-        var welcome = await raw.ReadFrameAsync();
+        var (raw, status, welcome) = await UpgradeAsync("ka-silent-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var _ = raw;
 
         var ping = await raw.ReadFrameAsync();
         // Never answered: the node drops the TCP connection within the timeout plus a sweep or two.
@@ -84,11 +81,8 @@ public sealed class KeepAliveTests
         // intervals: the node's writes stand in for the PINGs (the kernel watches them: TCP_USER_TIMEOUT), so no PING
         // comes and the socket is not dropped; once the messages stop, the PING comes.
         var clientId = "ka-written-" + Guid.NewGuid().ToString("N")[..8];
-        var url = await _im.PrevConnectServerAsync(clientId);
-        await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port);
-        await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
-        var (status, _, _) = await raw.ReadResponseAsync();
-        var welcome = await raw.ReadFrameAsync();
+        var (raw, status, welcome) = await UpgradeAsync(clientId);
+        await using var _ = raw;
         const int messages = 30;
         var sending = Task.Run(async () =>
         {
@@ -135,11 +129,9 @@ public sealed class KeepAliveTests
         _im.Offline += OnOffline;
         try
         {
-            var url = await _im.PrevConnectServerAsync(clientId);
-            await using var raw = await RawUpgradeClient.ConnectAsync(_node.Port, receiveBuffer: 4096);
-            await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
-            var (status, _, _) = await raw.ReadResponseAsync();
-            await raw.ReadFrameAsync(); // the welcome; nothing is read after it
+            // Nothing is read after the welcome.
+            var (raw, status, _) = await UpgradeAsync(clientId, receiveBuffer: 4096);
+            await using var _ = raw;
             var payload = new string('x', 4000);
             var deadline = DateTime.UtcNow.AddSeconds(20);
             var writes = 0;
@@ -196,4 +188,22 @@ public sealed class KeepAliveTests
     }
 
     private static string PathAndQuery(string url) => new Uri(url).PathAndQuery;
+
+    /// <summary>A raw socket upgraded for <paramref name="clientId"/>: the response's status and the first frame (the welcome).</summary>
+    private async Task<(RawUpgradeClient Raw, int Status, (int Opcode, string Payload) Welcome)> UpgradeAsync(string clientId, int? receiveBuffer = null)
+    {
+        var url = await _im.PrevConnectServerAsync(clientId);
+        var raw = await RawUpgradeClient.ConnectAsync(_node.Port, receiveBuffer);
+        try
+        {
+            await raw.SendAsync(RawUpgradeClient.UpgradeHead(PathAndQuery(url)));
+            var (status, _, _) = await raw.ReadResponseAsync();
+            return (raw, status, await raw.ReadFrameAsync());
+        }
+        catch
+        {
+            await raw.DisposeAsync();
+            throw;
+        }
+    }
 }
