@@ -34,6 +34,19 @@ internal sealed class StreamRecovery : IDisposable
     /// <summary>The waits before the second and the third read of a presented position Redis did not answer.</summary>
     private static readonly TimeSpan[] ReadRetryDelays = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
 
+    /// <summary>
+    /// The waits between catch-up reads Redis did not answer, about a minute in all. A catch-up often runs because Redis
+    /// went away (the subscription was restored), and Redis may go away again while it reads: the connection stays
+    /// open, its live frames held (nothing arrives live while Redis is away), and only after these is it closed for the
+    /// client to recover on reconnect.
+    /// </summary>
+    private static readonly TimeSpan[] CatchUpRetryDelays =
+    [
+        TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8),
+        TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(8),
+    ];
+
     private readonly IImBackplane _backplane;
     private readonly LocalIndex _index;
     private readonly ILogger<StreamRecovery> _logger;
@@ -181,12 +194,21 @@ internal sealed class StreamRecovery : IDisposable
     /// <c>recover_failed</c> / <c>unavailable</c>. A refusal is not retried.
     /// </summary>
     private Task<StreamReadResult> ReadPresentedAsync(RelayConnection connection, RecoverPosition position, CancellationToken cancellationToken) =>
+        ReadRetryingAsync(connection, position, ReadRetryDelays, cancellationToken);
+
+    /// <summary>
+    /// Reads a stream after a position, again after each of <paramref name="delays"/> while Redis does not answer; stops
+    /// (<see cref="OperationCanceledException"/>) once the connection is gone, as nobody waits for the read any more.
+    /// </summary>
+    private Task<StreamReadResult> ReadRetryingAsync(
+        RelayConnection connection, RecoverPosition position, TimeSpan[] delays, CancellationToken cancellationToken) =>
         RedisOutage.RetryReadAsync(
             ct => _backplane.ReadStreamAsync(position.Stream, position.Epoch, position.Offset, ct),
-            ReadRetryDelays,
+            delays,
             _time,
             (retry, e) =>
             {
+                if (!_index.Contains(connection)) throw new OperationCanceledException("the connection closed while Redis was away");
                 RecoveryLog.ReadRetrying(_logger, position.Stream, connection.ConnectionId, retry, e.Message);
                 _metrics.RecoveryReadRetried();
             },
@@ -203,7 +225,7 @@ internal sealed class StreamRecovery : IDisposable
             {
                 // A channel the client left since: what was published there is not its to catch up.
                 if (!IsMember(connection, position.Stream)) continue;
-                var read = await _backplane.ReadStreamAsync(position.Stream, position.Epoch, position.Offset, cancellationToken);
+                var read = await ReadRetryingAsync(connection, position, CatchUpRetryDelays, cancellationToken);
                 await ReplayAsync(connection, position.Stream, read, cancellationToken);
             }
         }

@@ -50,7 +50,7 @@ internal sealed class RelayMetrics
             "Streams a reconnecting client asked to recover, by result: recovered, expired, epoch_changed, not_member, unavailable, invalid");
         _recoveredMessages = meter.CreateCounter<long>("retroim.relay.recovered_messages", "{frame}", "Missed messages replayed to reconnecting clients");
         _recoveryReadRetries = meter.CreateCounter<long>("retroim.relay.recovery_read_retries", "{read}",
-            "History reads of a reconnecting client's position tried again because Redis did not answer the one before");
+            "History reads (a reconnecting client's position, or a catch-up) tried again because Redis did not answer the one before");
     }
 
     /// <summary>This node's meter (one per host): node stats listen to its instruments only.</summary>
@@ -107,6 +107,6 @@ internal sealed class RelayMetrics
         if (replayed > 0) _recoveredMessages.Add(replayed);
     }
 
-    /// <summary>A presented position's history read is tried again (Redis did not answer the one before).</summary>
+    /// <summary>A history read (a presented position, or a catch-up) is tried again (Redis did not answer the one before).</summary>
     public void RecoveryReadRetried() => _recoveryReadRetries.Add(1);
 }

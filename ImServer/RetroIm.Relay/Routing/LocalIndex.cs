@@ -166,6 +166,12 @@ internal sealed class LocalIndex(IOptions<ImRelayOptions> options, RelayMetrics 
         }
     }
 
+    /// <summary>Whether the connection is still here (not yet removed on close).</summary>
+    public bool Contains(RelayConnection connection)
+    {
+        lock (_lock) return _all.Contains(connection);
+    }
+
     public bool HasChanMembers(string chan)
     {
         lock (_lock)

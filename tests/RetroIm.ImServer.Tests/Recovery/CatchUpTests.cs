@@ -105,4 +105,38 @@ public sealed class CatchUpTests : ClusterTestBase
             Assert.That(after.MessageData.GetProperty("n").GetString(), Is.EqualTo("after"), "nothing else in between");
         });
     }
+
+    [Test]
+    public async Task CatchUp_RedisStopsAnsweringMidway_ConnectionStaysOpenAndCatchesUpAfter()
+    {
+        // A node whose Redis commands time out after 500 ms, so a read stalled by the pause below fails fast.
+        var node = Own(await ImServerProcess.StartAsync(Cluster.Redis.Port, [$"--ImServer:Redis=127.0.0.1:{Cluster.Redis.Port},commandTimeout=500"]));
+        var id = NewId("patient");
+        var chan = NewId("patientchan");
+        await Cluster.Client.JoinChanAsync(chan, id);
+        var socket = await ConnectToAsync(id, node);
+        var redis = await Cluster.GetRedisClientAsync();
+
+        // Redis stops answering scripts (the catch-up's reads) for 3 s, but not SUBSCRIBE: the node's subscriber, cut
+        // off, comes back at once and the node catches every connection up: each read times out until the pause ends.
+        await redis.ExecuteAsync("CLIENT", "PAUSE", 3000, "WRITE");
+        await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        await Wait.UntilAsync(
+            () => node.Log.Contains("got no answer from Redis") || node.Log.Contains("Catching up connection"),
+            Bound,
+            "a catch-up read to time out");
+
+        // Sent once Redis answers again (the send waits out the pause).
+        await Cluster.Client.SendMessageAsync(null, [id], new { n = "after" });
+        var (after, skipped) = await socket.ReceiveUntilAsync(f => f.Type == "message", Bound);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.MessageData.GetProperty("n").GetString(), Is.EqualTo("after"));
+            Assert.That(node.Log.Contains("got no answer from Redis"), Is.True, "the read was tried again");
+            Assert.That(skipped.Select(f => f.Type), Has.None.EqualTo("recover_failed"));
+            Assert.That(socket.Closed.IsCompleted, Is.False, "the connection stays open through the stalled catch-up");
+            Assert.That(node.Log.Contains("Catching up connection"), Is.False, "no catch-up gave up");
+        });
+    }
 }
