@@ -26,6 +26,13 @@ internal sealed record BenchOptions
     public int Concurrency { get; init; } = 64;
     public int IdleSeconds { get; init; } = 10;
     public int StepSeconds { get; init; } = 4;
+
+    /// <summary>
+    /// Seconds of traffic at the phase's rate before a delivery phase is measured (fanout, direct, ceiling), the same
+    /// for every system. A node's per-message code runs only a few times a second in fan-out, so its JIT needs seconds
+    /// to reach optimised code (a tier-1 method is called 30 times at tier 0, then 30 more instrumented).
+    /// </summary>
+    public int WarmUpSeconds { get; init; } = 3;
     public string? Peer { get; init; }
 
     /// <summary>
@@ -117,6 +124,7 @@ internal sealed record BenchOptions
                 "--concurrency" => o with { Concurrency = int.Parse(value) },
                 "--idle-seconds" => o with { IdleSeconds = int.Parse(value) },
                 "--step-seconds" => o with { StepSeconds = int.Parse(value) },
+                "--warmup-seconds" => o with { WarmUpSeconds = int.Parse(value) },
                 "--peer" => o with { Peer = value },
                 "--peer-dir" => o with { PeerDir = value },
                 "--results" => o with { ResultsDir = value },

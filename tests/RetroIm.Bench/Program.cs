@@ -1,7 +1,7 @@
 using RetroIm.Bench;
 
 // RetroIm.Bench SCENARIO [--clients K] [--nodes N] [--rate R] [--messages M] [--size BYTES] [--peer socketio --peer-dir DIR] [--floor]
-//                        [--loadgens G] [--concurrency C] [--idle-seconds S] [--step-seconds S] [--results DIR]
+//                        [--loadgens G] [--concurrency C] [--idle-seconds S] [--step-seconds S] [--warmup-seconds S] [--results DIR]
 // Scenarios: idle, fanout, direct, connect, recover, ceiling, script (README "Benchmarks"; tests/bench/run.sh is the entry point).
 // RetroIm.Bench loadgen …   (internal: one load-generator process, driven by the orchestrator over stdin/stdout)
 // RetroIm.Bench floor-node … (internal: one node of the floor, --floor; FloorNode.cs)

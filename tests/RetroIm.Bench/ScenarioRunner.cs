@@ -201,12 +201,10 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     }
 
     /// <summary>
-    /// Messages for a warm-up of about <see cref="WarmUpSeconds"/> at <paramref name="perSecond"/> messages per second
-    /// (at least 3): the first deliveries of a fresh process run unoptimised code (tiered JIT) and grow its pools.
+    /// Messages for a warm-up of about <see cref="BenchOptions.WarmUpSeconds"/> at <paramref name="perSecond"/> messages
+    /// per second (at least 3): the first deliveries of a fresh process run unoptimised code (tiered JIT) and grow its pools.
     /// </summary>
-    private static int WarmUpMessages(double perSecond) => Math.Max(3, (int)Math.Ceiling(WarmUpSeconds * perSecond));
-
-    private const double WarmUpSeconds = 3;
+    private int WarmUpMessages(double perSecond) => Math.Max(3, (int)Math.Ceiling(options.WarmUpSeconds * perSecond));
 
     /// <summary>
     /// Runs <paramref name="plan"/> the same way for every system and discards its figures, so the measured phase is
