@@ -30,9 +30,11 @@ internal sealed record BenchOptions
     /// <summary>
     /// Seconds of traffic at the phase's rate before a delivery phase is measured (fanout, direct, ceiling), the same
     /// for every system. A node's per-message code runs only a few times a second in fan-out, so its JIT needs seconds
-    /// to reach optimised code (a tier-1 method is called 30 times at tier 0, then 30 more instrumented).
+    /// to reach optimised code (a tier-1 method is called 30 times at tier 0, then 30 more instrumented). 12 s measured
+    /// no better than 3 (README "How every scenario measures").
     /// </summary>
     public int WarmUpSeconds { get; init; } = 3;
+
     public string? Peer { get; init; }
 
     /// <summary>

@@ -37,8 +37,8 @@ internal sealed class StreamRecovery : IDisposable
     /// <summary>
     /// The waits between catch-up reads Redis did not answer, about a minute in all. A catch-up often runs because Redis
     /// went away (the subscription was restored), and Redis may go away again while it reads: the connection stays
-    /// open, its live frames held (nothing arrives live while Redis is away), and only after these is it closed for the
-    /// client to recover on reconnect.
+    /// open with its live frames held (up to the send queue's limit; none arrive while Redis is away), and only after
+    /// these is it closed for the client to recover on reconnect.
     /// </summary>
     private static readonly TimeSpan[] CatchUpRetryDelays =
     [
