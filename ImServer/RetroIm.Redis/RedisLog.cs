@@ -29,6 +29,9 @@ internal static partial class RedisLog
     [LoggerMessage(8, LogLevel.Error, "A RedisSubscriber.ConnectionChanged handler threw")]
     public static partial void ConnectionChangedHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(12, LogLevel.Error, "A RedisSubscriber.BurstDelivered handler threw")]
+    public static partial void BurstHandlerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(9, LogLevel.Warning, "Redis subscriber received an unexpected reply {Reply}")]
     public static partial void UnexpectedReply(ILogger logger, string reply);
 

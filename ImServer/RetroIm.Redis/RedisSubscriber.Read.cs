@@ -16,17 +16,20 @@ public sealed partial class RedisSubscriber
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
                 var buffer = result.Buffer;
+                var delivered = false;
                 try
                 {
                     while (RespReader.TryRead(buffer, out var push, out var end))
                     {
                         buffer = buffer.Slice(end);
                         Dispatch(transport, push);
+                        delivered = true;
                     }
                 }
                 finally
                 {
                     input.AdvanceTo(buffer.Start, buffer.End);
+                    if (delivered) RaiseBurstDelivered();
                 }
 
                 if (result.IsCompleted)
@@ -67,6 +70,18 @@ public sealed partial class RedisSubscriber
         {
             // Error replies land here too (e.g. NOPERM for a channel): the matching SubscribeAsync times out.
             RedisLog.UnexpectedReply(_logger, push.ToString());
+        }
+    }
+
+    private void RaiseBurstDelivered()
+    {
+        try
+        {
+            BurstDelivered?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            RedisLog.BurstHandlerFailed(_logger, ex);
         }
     }
 

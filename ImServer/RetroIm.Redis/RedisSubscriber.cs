@@ -42,6 +42,13 @@ public sealed partial class RedisSubscriber : IAsyncDisposable
     /// </summary>
     public event Action<bool>? ConnectionChanged;
 
+    /// <summary>
+    /// Raised on the read loop after the messages of one read from Redis (the ones that arrived together) were all
+    /// handed to their handlers, before it waits for more: a handler may hold work back until then to treat a burst as
+    /// one. Raised even when a handler failed or the read ended the connection; exceptions are logged.
+    /// </summary>
+    public event Action? BurstDelivered;
+
     /// <summary>True while connected with every registered channel confirmed.</summary>
     public bool IsConnected
     {

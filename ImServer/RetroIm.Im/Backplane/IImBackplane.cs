@@ -185,6 +185,14 @@ public interface IImBackplane : IAsyncDisposable
     /// dropped): messages published in between were not delivered, and subscribers catch up from the streams.
     /// </summary>
     event Action? Resubscribed;
+
+    /// <summary>
+    /// Raised on the loop that runs the <see cref="SubscribeAsync"/> handlers each time it has handed them every packet
+    /// that had arrived, before it waits for more (Redis: the packets of one read from the subscription; in memory: the
+    /// queue emptied). The packets delivered between two of these arrived together: a handler may hold work back until
+    /// then to treat them as one burst (the relay sends a burst of channel messages to each member in one system call).
+    /// </summary>
+    event Action? BurstDelivered;
 }
 
 /// <summary>Receives one published payload; see <see cref="IImBackplane.SubscribeAsync"/>.</summary>

@@ -35,7 +35,8 @@ internal sealed partial class RelayConnection
     /// Sends a frame without waiting: written at once when the socket is free and nothing waits before it, else queued
     /// behind what waits. A full queue closes the connection as a slow consumer (1013). False when the frame was
     /// dropped (the connection is closing): the caller tells its receipt. With a <paramref name="batch"/> a lone frame
-    /// without a receipt joins it instead, and goes out with the batch's other sends in one system call.
+    /// without a receipt joins it instead, and goes out with the batch's other sends in one system call; a frame that
+    /// follows this connection's own entry in the batch joins that send (a burst, sent connection by connection).
     /// </summary>
     public bool TrySend(in OutFrame frame, SendBatch? batch = null)
     {
@@ -46,6 +47,9 @@ internal sealed partial class RelayConnection
             return false;
         }
         if (CloseStatus != 0) return false;
+        // The batch holds the writer since it took this connection's last frame, so no close frame went out meanwhile;
+        // with nothing queued behind that frame, this one may follow it in the same send.
+        if (batch is not null && frame.Receipt is null && Volatile.Read(ref _pendingCount) == 0 && batch.TryAppend(this, frame)) return true;
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
             // The close status is checked again with the writer held: a close frame written meanwhile must be the last.

@@ -18,6 +18,7 @@ internal sealed class RelayMetrics
     private readonly Counter<long> _bytesOut;
     private readonly Counter<long> _batchedSends;
     private readonly Counter<long> _sendBatches;
+    private readonly Counter<long> _coalescedFrames;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _bytesIn;
     private readonly Counter<long> _queueDrops;
@@ -39,6 +40,8 @@ internal sealed class RelayMetrics
         _batchedSends = meter.CreateCounter<long>("retroim.relay.batched_sends", "{frame}",
             "Frames handed to the kernel in batches (io_uring), a share of messages_out");
         _sendBatches = meter.CreateCounter<long>("retroim.relay.send_batches", "{call}", "System calls that carried batched frames");
+        _coalescedFrames = meter.CreateCounter<long>("retroim.relay.coalesced_frames", "{frame}",
+            "Batched frames that went to the kernel in the same send as an earlier frame to the same connection (a burst that arrived together)");
         _messagesIn = meter.CreateCounter<long>("retroim.relay.messages_in", "{frame}", "Text frames received from client sockets");
         _bytesIn = meter.CreateCounter<long>("retroim.relay.bytes_in", "By", "Bytes of text frames received from client sockets");
         _queueDrops = meter.CreateCounter<long>("retroim.relay.queue_drops", "{connection}", "Connections closed as slow consumers");
@@ -74,14 +77,16 @@ internal sealed class RelayMetrics
 
     /// <summary>
     /// One system call handed the kernel <paramref name="frames"/> frames of a fan-out (<paramref name="bytes"/> of
-    /// payload): counted here once, not per frame, as written (messages_out, bytes_out) and as batched.
+    /// payload) in <paramref name="sends"/> sends: counted here once, not per frame, as written (messages_out,
+    /// bytes_out), as batched, and beyond one per send as coalesced.
     /// </summary>
-    public void BatchSent(int frames, long bytes)
+    public void BatchSent(int frames, int sends, long bytes)
     {
         _messagesOut.Add(frames);
         _bytesOut.Add(bytes);
         _batchedSends.Add(frames);
         _sendBatches.Add(1);
+        if (frames > sends) _coalescedFrames.Add(frames - sends);
     }
 
     public void MessageIn(int bytes)

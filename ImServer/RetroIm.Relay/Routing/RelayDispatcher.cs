@@ -15,6 +15,7 @@ namespace RetroIm.Relay.Routing;
 /// holds members of. It runs on the backplane's dispatch loop and never waits there: a frame goes to the kernel at once
 /// when its socket is free (the frames of one packet or batch together, through a <see cref="SendBatch"/> when the
 /// system has io_uring), else it queues behind what that socket is sending; receipts are published off the loop.
+/// Channel messages and broadcasts that arrived together go to each member in one send (RelayDispatcher.Bursts.cs).
 /// </summary>
 internal sealed partial class RelayDispatcher
 {
@@ -38,6 +39,7 @@ internal sealed partial class RelayDispatcher
         Handler = OnPacket;
         BatchHandler = OnBatch;
         Subscriptions = new ChanSubscriptions(backplane, index, Handler, logger);
+        backplane.BurstDelivered += OnBurstDelivered;
     }
 
     /// <summary>The one handler every topic of this node is subscribed with.</summary>
@@ -75,7 +77,9 @@ internal sealed partial class RelayDispatcher
                 RelayLog.BadPacket(_logger, topic, "not a relay packet");
                 return;
             }
-            switch (header!.Kind)
+            // Only channel messages and broadcasts are held (RelayDispatcher.Bursts.cs): what is held goes first.
+            if (header!.Kind != RelayPacketKind.Message || header.To is not null) SendHeld(sends);
+            switch (header.Kind)
             {
                 case RelayPacketKind.Message:
                     DispatchMessage(topic, header, body, sends);
@@ -128,27 +132,22 @@ internal sealed partial class RelayDispatcher
             var stream = ImStreams.Chan(positionedChan);
             var offset = header.Offsets![0];
             var spliced = new OutFrame(FramePositions.Splice(body.Span, stream, header.Epochs[0], offset));
-            foreach (var connection in _index.GetChanConnections(positionedChan)) connection.TrySendPositioned(spliced, stream, header.Epochs[0], offset, sends);
+            Hold(positionedChan, new HeldFrame(spliced, stream, header.Epochs[0], offset), sends);
             return;
         }
         // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
-        var frame = body.ToArray();
-        RelayConnection[] connections;
         if (topic == ImTopics.All)
         {
-            connections = _index.GetAllConnections();
+            Hold(null, new HeldFrame(new OutFrame(body.ToArray())), sends);
         }
         else if ((header.Chan ?? ChanOf(topic)) is { } chan)
         {
-            connections = _index.GetChanConnections(chan);
+            Hold(chan, new HeldFrame(new OutFrame(body.ToArray())), sends);
         }
         else
         {
             RelayLog.BadPacket(_logger, topic, "message with neither receivers nor channel");
-            return;
         }
-        var item = new OutFrame(frame);
-        foreach (var connection in connections) connection.TrySend(item, sends);
     }
 
     private void SendToClients(IReadOnlyList<string> to, byte[] frame, RelayHeader header, SendBatch? sends)

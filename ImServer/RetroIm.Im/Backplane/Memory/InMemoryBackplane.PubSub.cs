@@ -71,6 +71,8 @@ public sealed partial class InMemoryBackplane
         return Task.CompletedTask;
     }
 
+    public event Action? BurstDelivered;
+
     private bool IsDispatchingThread => Volatile.Read(ref _dispatchingThreadId) == Environment.CurrentManagedThreadId;
 
     /// <summary>
@@ -91,23 +93,41 @@ public sealed partial class InMemoryBackplane
             _dispatchingThreadId = Environment.CurrentManagedThreadId;
             try
             {
-                while (_outbox.TryDequeue(out var item))
+                // A handler's own publishes join the queue and this burst.
+                do
                 {
-                    if (!_handlers.TryGetValue(item.Topic, out var handler)) continue;
+                    DeliverQueued();
                     try
                     {
-                        handler(item.Topic, item.Payload);
+                        BurstDelivered?.Invoke();
                     }
                     catch (Exception ex)
                     {
-                        // One faulty subscriber must not stop delivery to the others.
-                        InMemoryBackplaneLog.HandlerFailed(_logger, item.Topic, ex);
+                        InMemoryBackplaneLog.HandlerFailed(_logger, nameof(BurstDelivered), ex);
                     }
                 }
+                while (!_outbox.IsEmpty);
             }
             finally
             {
                 _dispatchingThreadId = 0;
+            }
+        }
+    }
+
+    private void DeliverQueued()
+    {
+        while (_outbox.TryDequeue(out var item))
+        {
+            if (!_handlers.TryGetValue(item.Topic, out var handler)) continue;
+            try
+            {
+                handler(item.Topic, item.Payload);
+            }
+            catch (Exception ex)
+            {
+                // One faulty subscriber must not stop delivery to the others.
+                InMemoryBackplaneLog.HandlerFailed(_logger, item.Topic, ex);
             }
         }
     }

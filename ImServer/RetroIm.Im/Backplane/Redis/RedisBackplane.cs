@@ -40,6 +40,12 @@ public sealed partial class RedisBackplane : IImBackplane
 
     public event Action? Resubscribed;
 
+    public event Action? BurstDelivered
+    {
+        add => _subscriber.BurstDelivered += value;
+        remove => _subscriber.BurstDelivered -= value;
+    }
+
     public string Kind => "redis";
 
     /// <summary>host:port of the Redis, for messages that say which one could not be reached.</summary>

@@ -11,13 +11,18 @@ namespace RetroIm.Relay.Transport.Uring;
 /// </summary>
 /// <remarks>
 /// A frame shared by every receiver (a channel's or a broadcast's) is framed once into the batch's native buffer, not
-/// once per receiver. What the kernel did not take (a full socket buffer: EAGAIN or a short send) goes to that
+/// once per receiver. Frames for the connection added last can join its send (<see cref="TryAppend"/>): a burst of
+/// messages to the same members costs one send per member, not one per message. What the kernel did not take (a full socket buffer: EAGAIN or a short send) goes to that
 /// connection's ordinary flush, which finishes it asynchronously; a failed send is reported by that flush as well, so a
 /// batched send fails exactly as a plain one does. Rent one from <see cref="SendBatchPool"/>, flush it, dispose it.
 /// </remarks>
 internal sealed unsafe class SendBatch : IDisposable
 {
     private const int BufferSize = 256 * 1024;
+
+    // The most bytes of one connection's coalesced frames (four lone frames at most): later frames of a longer burst
+    // wait in its queue and go out with its next flush.
+    private const int MaxCoalesced = 4 * FrameOutput.MaxLoneFrame;
 
     private readonly SendBatchPool _pool;
     private readonly UringSendRing _ring;
@@ -77,11 +82,48 @@ internal sealed unsafe class SendBatch : IDisposable
             _lastLength = length;
             _used += length;
         }
-        _entries[_count] = new Entry(connection, output, handle, _lastOffset, frame.Data.Length);
+        _entries[_count] = new Entry(connection, output, handle, _lastOffset, frame.Data.Length, 1, false);
         _fds[_count] = (int)handle.DangerousGetHandle();
         _addresses[_count] = (nint)(_buffer + _lastOffset);
         _lengths[_count] = _lastLength;
         _count++;
+        return true;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="frame"/> to the send of the entry added last when that is <paramref name="connection"/>'s,
+    /// so both go out in one system call, in order: the entry holds the writer, so nothing else was written meanwhile.
+    /// The caller makes sure no frame of that connection waits in its queue (it would be overtaken). False, changing
+    /// nothing, when the last entry is another connection's, or the frames would be too large together, or the buffer
+    /// has no room left: the caller then queues the frame behind the entry.
+    /// </summary>
+    public bool TryAppend(RelayConnection connection, in OutFrame frame)
+    {
+        if (_count == 0 || _broken) return false;
+        var last = _count - 1;
+        ref var entry = ref _entries[last];
+        if (!ReferenceEquals(entry.Connection, connection)) return false;
+        var length = FrameOutput.TextFrameLength(frame.Data.Length);
+        var merged = _lengths[last] + length;
+        if (merged > MaxCoalesced) return false;
+        if (entry.Own && entry.Offset + _lengths[last] == _used)
+        {
+            // Its bytes are its own and last in the buffer: the frame follows them in place.
+            if (_used + length > BufferSize) return false;
+        }
+        else
+        {
+            // Its bytes are shared (a frame framed once for many): copied out first, the frame after them.
+            if (_used + merged > BufferSize) return false;
+            new ReadOnlySpan<byte>(_buffer + entry.Offset, _lengths[last]).CopyTo(new Span<byte>(_buffer + _used, _lengths[last]));
+            entry = entry with { Offset = _used, Own = true };
+            _used += _lengths[last];
+        }
+        FrameOutput.FrameText(new Span<byte>(_buffer + _used, length), frame.Data);
+        _used += length;
+        entry = entry with { PayloadLength = entry.PayloadLength + frame.Data.Length, Frames = entry.Frames + 1 };
+        _addresses[last] = (nint)(_buffer + entry.Offset);
+        _lengths[last] = merged;
         return true;
     }
 
@@ -97,10 +139,12 @@ internal sealed unsafe class SendBatch : IDisposable
             _pool.Disable("io_uring_enter failed");
         }
         var bytes = 0L;
+        var frames = 0;
         for (var i = 0; i < count; i++)
         {
             ref var entry = ref _entries[i];
             bytes += entry.PayloadLength;
+            frames += entry.Frames;
             entry.Handle.DangerousRelease();
             try
             {
@@ -114,7 +158,7 @@ internal sealed unsafe class SendBatch : IDisposable
             }
             entry = default;
         }
-        _pool.Sent(count, bytes);
+        _pool.Sent(frames, count, bytes);
         _count = 0;
         _used = 0;
         _lastPayload = null;
@@ -142,5 +186,6 @@ internal sealed unsafe class SendBatch : IDisposable
         NativeMemory.Free(_buffer);
     }
 
-    private readonly record struct Entry(RelayConnection Connection, FrameOutput Output, SafeSocketHandle Handle, int Offset, int PayloadLength);
+    /// <summary>One send: <paramref name="Frames"/> frames at <paramref name="Offset"/>, in bytes of its own or shared.</summary>
+    private readonly record struct Entry(RelayConnection Connection, FrameOutput Output, SafeSocketHandle Handle, int Offset, int PayloadLength, int Frames, bool Own);
 }

@@ -61,7 +61,7 @@ internal sealed class SendBatchPool : IDisposable
         FreeIdle();
     }
 
-    internal void Sent(int frames, long bytes) => _metrics.BatchSent(frames, bytes);
+    internal void Sent(int frames, int sends, long bytes) => _metrics.BatchSent(frames, sends, bytes);
 
     internal void CompletionFailed(Exception error) => RelayLog.BatchedSendFailed(_logger, error);
 
