@@ -98,6 +98,33 @@ public sealed class RedisSubscriberTests
         Assert.That(subscriber.IsConnected, Is.True);
     }
 
+    /// <summary>
+    /// Messages Redis writes together (one script publishing 200) reach the handler in order, and BurstDelivered comes
+    /// after the last of them, once per read rather than once per message.
+    /// </summary>
+    [Test]
+    public async Task BurstDelivered_ManyMessagesWrittenTogether_RaisedAfterTheLastOncePerRead()
+    {
+        const int count = 200;
+        await using var subscriber = NewSubscriber();
+        var log = new List<string>();
+        var lastFollowed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await subscriber.SubscribeAsync("burst", (_, payload) => log.Add(Encoding.UTF8.GetString(payload.Span)));
+        subscriber.BurstDelivered += () =>
+        {
+            log.Add("|");
+            if (log.Count(e => e != "|") == count) lastFollowed.TrySetResult();
+        };
+
+        await _publisher.ExecuteAsync("EVAL", ["for i = 1, tonumber(ARGV[1]) do redis.call('PUBLISH', KEYS[1], i) end", 1, "burst", count]);
+        await lastFollowed.Task.WaitAsync(Bound);
+
+        var messages = log.SkipWhile(e => e == "|").ToList();
+        Assert.That(messages.Where(e => e != "|"), Is.EqualTo(Enumerable.Range(1, count).Select(i => i.ToString())), "in order, each once");
+        Assert.That(messages[^1], Is.EqualTo("|"), "raised after the last message");
+        Assert.That(messages.Count(e => e == "|"), Is.LessThan(count / 4), "once per read of many messages, not once per message");
+    }
+
     [Test]
     public async Task UnsubscribeAsync_AfterConfirmation_RedisHasNoSubscriber()
     {

@@ -53,6 +53,41 @@ public abstract partial class BackplaneConformanceTests
         Assert.That(await Backplane.PublishAsync(ImTopics.Chan("nobody-listens"), "x"u8.ToArray()), Is.Zero);
     }
 
+    /// <summary>
+    /// <see cref="IImBackplane.BurstDelivered"/>: raised on the handlers' loop after the packets that had arrived were
+    /// all handed over, so a handler that holds work back until then never holds the last packet forever.
+    /// </summary>
+    [Test]
+    public async Task BurstDelivered_MessagesPublishedBackToBack_RaisedAfterTheLastOneWasHandled()
+    {
+        const int count = 50;
+        var topic = ImTopics.Chan("burst");
+        var peer = await PeerAsync();
+        var log = new List<string>();
+        var handled = 0;
+        var lastFollowed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await peer.SubscribeAsync(topic, (_, payload) =>
+        {
+            lock (log) log.Add(Encoding.UTF8.GetString(payload.Span));
+            handled++;
+        });
+        peer.BurstDelivered += () =>
+        {
+            lock (log) log.Add("|");
+            if (handled == count) lastFollowed.TrySetResult();
+        };
+
+        // Not awaited one by one: over Redis they are pipelined, so some arrive together.
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => Backplane.PublishAsync(topic, Encoding.UTF8.GetBytes(i.ToString())))).WaitAsync(Timeout);
+        await lastFollowed.Task.WaitAsync(Timeout);
+
+        string[] entries;
+        lock (log) entries = [.. log];
+        Assert.That(entries.Where(e => e != "|"), Is.EqualTo(Enumerable.Range(0, count).Select(i => i.ToString())), "every message once, in order");
+        Assert.That(entries[^1], Is.EqualTo("|"), "the burst with the last message was announced after it");
+        Assert.That(entries.SkipWhile(e => e == "|").Count(e => e == "|"), Is.InRange(1, count), "at most one announcement per burst that had messages");
+    }
+
     [Test]
     public async Task Unsubscribe_SubscribedTopic_StopsDelivery()
     {
