@@ -47,9 +47,6 @@ internal sealed partial class RelayConnection
             return false;
         }
         if (CloseStatus != 0) return false;
-        // The batch holds the writer since it took this connection's last frame, so no close frame went out meanwhile;
-        // with nothing queued behind that frame, this one may follow it in the same send.
-        if (batch is not null && frame.Receipt is null && Volatile.Read(ref _pendingCount) == 0 && batch.TryAppend(this, frame)) return true;
         if (Volatile.Read(ref _pendingCount) == 0 && _direct is { } output && output.TryEnter())
         {
             // The close status is checked again with the writer held: a close frame written meanwhile must be the last.
@@ -63,6 +60,9 @@ internal sealed partial class RelayConnection
             SendLone(output, frame);
             return true;
         }
+        // The writer is busy. When the batch holds it for this connection's last frame (so no close frame went out
+        // since) and nothing is queued behind that frame, this one follows it in the same send.
+        if (batch is not null && frame.Receipt is null && Volatile.Read(ref _pendingCount) == 0 && batch.TryAppend(this, frame)) return true;
         if (!Enqueue(frame, force: false))
         {
             SlowConsumer();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using RetroIm.Im;
 using RetroIm.Relay.Connections;
 using RetroIm.Relay.Diagnostics;
 using RetroIm.Relay.Transport.Uring;
@@ -25,15 +26,15 @@ internal sealed partial class RelayDispatcher
     private const int MaxHeld = 64;
 
     private readonly List<HeldFrame> _held = [];
+
+    // The audience of what is held: a channel, or null for every connection.
     private string? _heldChan;
-    private bool _heldAll;
 
     /// <summary>Holds a frame for <paramref name="chan"/>'s members (null: every connection), after what is held for them.</summary>
     private void Hold(string? chan, in HeldFrame frame, SendBatch? sends)
     {
-        if (_held.Count > 0 && (_heldAll != (chan is null) || !string.Equals(_heldChan, chan, StringComparison.Ordinal))) SendHeld(sends);
+        if (_held.Count > 0 && !string.Equals(_heldChan, chan, StringComparison.Ordinal)) SendHeld(sends);
         _heldChan = chan;
-        _heldAll = chan is null;
         _held.Add(frame);
         if (_held.Count >= MaxHeld) SendHeld(sends);
     }
@@ -44,7 +45,7 @@ internal sealed partial class RelayDispatcher
         if (_held.Count == 0) return;
         try
         {
-            var connections = _heldAll ? _index.GetAllConnections() : _index.GetChanConnections(_heldChan!);
+            var connections = _heldChan is { } chan ? _index.GetChanConnections(chan) : _index.GetAllConnections();
             var frames = CollectionsMarshal.AsSpan(_held);
             foreach (var connection in connections)
             {
@@ -59,14 +60,13 @@ internal sealed partial class RelayDispatcher
         {
             _held.Clear();
             _heldChan = null;
-            _heldAll = false;
         }
     }
 
     private void OnBurstDelivered()
     {
         if (_held.Count == 0) return;
-        var topic = _heldChan is null ? "everyone" : ChanTopicPrefix + _heldChan;
+        var chan = _heldChan;
         try
         {
             using var sends = _batches.Rent();
@@ -74,7 +74,7 @@ internal sealed partial class RelayDispatcher
         }
         catch (Exception e)
         {
-            RelayLog.DispatchFailed(_logger, topic, e);
+            RelayLog.DispatchFailed(_logger, chan is null ? ImTopics.All : ChanTopicPrefix + chan, e);
         }
     }
 
