@@ -26,6 +26,41 @@ internal static class ProcStats
     }
 
     /// <summary>
+    /// Seconds the process's threads have run and have waited, ready to run, for a CPU (the kernel's run delay), summed
+    /// over the threads alive now (<c>/proc/PID/task/*/schedstat</c>: run and wait nanoseconds); null where the kernel
+    /// keeps no schedstat. Taken around a phase, a process whose run and wait add up to nearly the whole phase always
+    /// had work: what it waited is how much the other processes' CPU slowed it.
+    /// </summary>
+    public static (double Run, double Wait)? SchedSeconds(int pid)
+    {
+        try
+        {
+            long run = 0, wait = 0;
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                string text;
+                try
+                {
+                    text = File.ReadAllText(Path.Combine(task, "schedstat"));
+                }
+                catch (IOException)
+                {
+                    continue; // the thread ended while we listed them
+                }
+                var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 2) return null;
+                run += long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+                wait += long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return (run / 1e9, wait / 1e9);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Seconds, summed over every CPU, the machine's virtual CPUs were ready to run but the host ran something else
     /// ("steal", the 8th number of /proc/stat's <c>cpu</c> line); 0 where the kernel does not report it. Taken around a
     /// phase it tells a run slowed by the host's other guests from one slowed by what it measures.

@@ -236,8 +236,10 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         await using var redis = target.RedisConnectionString is { } redisAt ? await RedisClient.ConnectAsync(RedisOptions.Parse(redisAt)) : null;
         if (redis is not null) await RedisCommandStats.ResetAsync(redis);
         Console.Error.WriteLine($"[{target.Name}] publishing {plan.Total} message(s) at {plan.PerSecond:0.#}/s ({(plan.Direct ? "direct" : "channel")})");
+        var schedBefore = Sched(pids);
         var startedAt = BenchPayload.NowMicros();
         var publishSeconds = await target.PublishAsync(plan);
+        var schedAfter = Sched(pids);
         var publisherCpu = target.PublisherCpuSeconds() - publisherBefore;
         var publisherAlloc = target.PublisherAllocatedBytes() - publisherAllocBefore;
 
@@ -309,6 +311,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         // Per message published (a direct message or a channel message), not per delivery.
         if (publisherAlloc is { } publisherBytes) into["publisher_alloc_bytes_per_message"] = Math.Round((double)publisherBytes / Math.Max(1, plan.Total), 0);
         into["loadgen_cpu_s"] = Math.Round(loadGenCpu, 2);
+        AddSched(into, schedBefore, schedAfter, publishSeconds);
         // Every process of the run: on loopback the kernel charges part of the receiver's TCP work (and its wake-ups)
         // to the sender and part of the sender's to the receiver, and how it splits moves with scheduling, so the sum
         // is the figure to compare systems by when server CPU alone differs.
@@ -368,6 +371,31 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     }
 
     private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
+
+    /// <summary>Redis's and the servers' run and run-delay seconds now (<see cref="ProcStats.SchedSeconds"/>); null parts where unknown.</summary>
+    private ((double Run, double Wait)? Redis, double? ServerWait) Sched(IReadOnlyList<int> servers)
+    {
+        var redis = target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null;
+        double? wait = 0;
+        foreach (var server in servers) wait = ProcStats.SchedSeconds(server) is { } s ? wait + s.Wait : null;
+        return (redis, wait);
+    }
+
+    /// <summary>
+    /// While publishing: <c>redis_run_pct</c> and <c>redis_wait_pct</c>, the shares of the time Redis ran and waited,
+    /// ready, for a CPU (near 100 together: Redis always had work, and what it waited is what the other processes'
+    /// CPU cost it), and <c>server_wait_s</c>, the seconds the servers' threads waited so, summed.
+    /// </summary>
+    private static void AddSched(Dictionary<string, object?> into, ((double Run, double Wait)? Redis, double? ServerWait) before, ((double Run, double Wait)? Redis, double? ServerWait) after, double seconds)
+    {
+        if (seconds <= 0) return;
+        if (before.Redis is { } b && after.Redis is { } a)
+        {
+            into["redis_run_pct"] = Math.Round(100 * (a.Run - b.Run) / seconds, 1);
+            into["redis_wait_pct"] = Math.Round(100 * (a.Wait - b.Wait) / seconds, 1);
+        }
+        if (before.ServerWait is { } bw && after.ServerWait is { } aw) into["server_wait_s"] = Math.Round(aw - bw, 2);
+    }
 
     private static double SumCpu(IEnumerable<int> pids) => pids.Sum(ProcStats.CpuSeconds);
 
