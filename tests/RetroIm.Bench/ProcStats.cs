@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RetroIm.Bench;
 
 /// <summary>Reads a process's resident memory and CPU time from /proc (Linux), so servers are measured from outside.</summary>
@@ -26,16 +28,15 @@ internal static class ProcStats
     }
 
     /// <summary>
-    /// Seconds the process's threads have run and have waited, ready to run, for a CPU (the kernel's run delay), summed
-    /// over the threads alive now (<c>/proc/PID/task/*/schedstat</c>: run and wait nanoseconds); null where the kernel
-    /// keeps no schedstat. Taken around a phase, a process whose run and wait add up to nearly the whole phase always
-    /// had work: what it waited is how much the other processes' CPU slowed it.
+    /// Per thread of the process (by thread id), the seconds it has run and has waited, ready to run, for a CPU (the
+    /// kernel's run delay), from <c>/proc/PID/task/*/schedstat</c>; null where the kernel keeps no schedstat. Compare two
+    /// of these with <see cref="SchedDelta"/>.
     /// </summary>
-    public static (double Run, double Wait)? SchedSeconds(int pid)
+    public static Dictionary<int, (double Run, double Wait)>? SchedSeconds(int pid)
     {
         try
         {
-            long run = 0, wait = 0;
+            var threads = new Dictionary<int, (double Run, double Wait)>();
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 string text;
@@ -49,15 +50,31 @@ internal static class ProcStats
                 }
                 var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length < 2) return null;
-                run += long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
-                wait += long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                    (long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9);
             }
-            return (run / 1e9, wait / 1e9);
+            return threads;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Run and wait seconds between two <see cref="SchedSeconds"/> of one process, summed over the threads alive at
+    /// both (a thread that ended took its figures with it): a lower bound where threads come and go.
+    /// </summary>
+    public static (double Run, double Wait) SchedDelta(Dictionary<int, (double Run, double Wait)> before, Dictionary<int, (double Run, double Wait)> after)
+    {
+        double run = 0, wait = 0;
+        foreach (var (tid, a) in after)
+        {
+            if (!before.TryGetValue(tid, out var b)) continue;
+            run += a.Run - b.Run;
+            wait += a.Wait - b.Wait;
+        }
+        return (run, wait);
     }
 
     /// <summary>

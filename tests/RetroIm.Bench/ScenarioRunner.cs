@@ -372,29 +372,36 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
 
     private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
 
-    /// <summary>Redis's and the servers' run and run-delay seconds now (<see cref="ProcStats.SchedSeconds"/>); null parts where unknown.</summary>
-    private ((double Run, double Wait)? Redis, double? ServerWait) Sched(IReadOnlyList<int> servers)
+    /// <summary>Redis's and each server's threads' run and run-delay seconds now (<see cref="ProcStats.SchedSeconds"/>; null where unknown).</summary>
+    private List<Dictionary<int, (double Run, double Wait)>?> Sched(IReadOnlyList<int> servers)
     {
-        var redis = target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null;
-        double? wait = 0;
-        foreach (var server in servers) wait = ProcStats.SchedSeconds(server) is { } s ? wait + s.Wait : null;
-        return (redis, wait);
+        var all = new List<Dictionary<int, (double Run, double Wait)>?> { target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null };
+        all.AddRange(servers.Select(ProcStats.SchedSeconds));
+        return all;
     }
 
     /// <summary>
     /// While publishing: <c>redis_run_pct</c> and <c>redis_wait_pct</c>, the shares of the time Redis ran and waited,
     /// ready, for a CPU (near 100 together: Redis always had work, and what it waited is what the other processes'
-    /// CPU cost it), and <c>server_wait_s</c>, the seconds the servers' threads waited so, summed.
+    /// CPU cost it), and <c>server_wait_s</c>, the seconds the servers' threads waited so, summed (over the threads
+    /// alive from start to end of it).
     /// </summary>
-    private static void AddSched(Dictionary<string, object?> into, ((double Run, double Wait)? Redis, double? ServerWait) before, ((double Run, double Wait)? Redis, double? ServerWait) after, double seconds)
+    private static void AddSched(Dictionary<string, object?> into, List<Dictionary<int, (double Run, double Wait)>?> before, List<Dictionary<int, (double Run, double Wait)>?> after, double seconds)
     {
         if (seconds <= 0) return;
-        if (before.Redis is { } b && after.Redis is { } a)
+        if (before[0] is { } rb && after[0] is { } ra)
         {
-            into["redis_run_pct"] = Math.Round(100 * (a.Run - b.Run) / seconds, 1);
-            into["redis_wait_pct"] = Math.Round(100 * (a.Wait - b.Wait) / seconds, 1);
+            var (run, wait) = ProcStats.SchedDelta(rb, ra);
+            into["redis_run_pct"] = Math.Round(100 * run / seconds, 1);
+            into["redis_wait_pct"] = Math.Round(100 * wait / seconds, 1);
         }
-        if (before.ServerWait is { } bw && after.ServerWait is { } aw) into["server_wait_s"] = Math.Round(aw - bw, 2);
+        double serverWait = 0;
+        for (var i = 1; i < before.Count; i++)
+        {
+            if (before[i] is not { } b || after[i] is not { } a) return;
+            serverWait += ProcStats.SchedDelta(b, a).Wait;
+        }
+        if (before.Count > 1) into["server_wait_s"] = Math.Round(serverWait, 2);
     }
 
     private static double SumCpu(IEnumerable<int> pids) => pids.Sum(ProcStats.CpuSeconds);
