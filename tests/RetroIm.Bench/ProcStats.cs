@@ -32,11 +32,11 @@ internal static class ProcStats
     /// kernel's run delay), from <c>/proc/PID/task/*/schedstat</c>; null where the kernel keeps no schedstat. Compare two
     /// of these with <see cref="SchedDelta"/>.
     /// </summary>
-    public static Dictionary<int, (double Run, double Wait)>? SchedSeconds(int pid)
+    public static Dictionary<int, RunWait>? SchedSeconds(int pid)
     {
         try
         {
-            var threads = new Dictionary<int, (double Run, double Wait)>();
+            var threads = new Dictionary<int, RunWait>();
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
                 string text;
@@ -51,7 +51,7 @@ internal static class ProcStats
                 var fields = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length < 2) return null;
                 threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
-                    (long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9);
+                    new RunWait(long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9);
             }
             return threads;
         }
@@ -65,7 +65,7 @@ internal static class ProcStats
     /// Run and wait seconds between two <see cref="SchedSeconds"/> of one process, summed over the threads alive at
     /// both (a thread that ended took its figures with it): a lower bound where threads come and go.
     /// </summary>
-    public static (double Run, double Wait) SchedDelta(Dictionary<int, (double Run, double Wait)> before, Dictionary<int, (double Run, double Wait)> after)
+    public static RunWait SchedDelta(Dictionary<int, RunWait> before, Dictionary<int, RunWait> after)
     {
         double run = 0, wait = 0;
         foreach (var (tid, a) in after)
@@ -74,7 +74,7 @@ internal static class ProcStats
             run += a.Run - b.Run;
             wait += a.Wait - b.Wait;
         }
-        return (run, wait);
+        return new RunWait(run, wait);
     }
 
     /// <summary>
@@ -100,3 +100,6 @@ internal static class ProcStats
     public static double StealPercent(double stealSeconds, double elapsedSeconds)
         => Math.Round(100 * stealSeconds / Math.Max(1e-9, elapsedSeconds * Environment.ProcessorCount), 1);
 }
+
+/// <summary>Seconds a thread (or a sum of threads) ran, and waited ready to run for a CPU.</summary>
+internal readonly record struct RunWait(double Run, double Wait);

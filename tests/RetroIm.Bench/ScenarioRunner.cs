@@ -373,9 +373,9 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
 
     /// <summary>Redis's and each server's threads' run and run-delay seconds now (<see cref="ProcStats.SchedSeconds"/>; null where unknown).</summary>
-    private List<Dictionary<int, (double Run, double Wait)>?> Sched(IReadOnlyList<int> servers)
+    private List<Dictionary<int, RunWait>?> Sched(IReadOnlyList<int> servers)
     {
-        var all = new List<Dictionary<int, (double Run, double Wait)>?> { target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null };
+        var all = new List<Dictionary<int, RunWait>?> { target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null };
         all.AddRange(servers.Select(ProcStats.SchedSeconds));
         return all;
     }
@@ -386,7 +386,7 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     /// CPU cost it), and <c>server_wait_s</c>, the seconds the servers' threads waited so, summed (over the threads
     /// alive from start to end of it).
     /// </summary>
-    private static void AddSched(Dictionary<string, object?> into, List<Dictionary<int, (double Run, double Wait)>?> before, List<Dictionary<int, (double Run, double Wait)>?> after, double seconds)
+    private static void AddSched(Dictionary<string, object?> into, List<Dictionary<int, RunWait>?> before, List<Dictionary<int, RunWait>?> after, double seconds)
     {
         if (seconds <= 0) return;
         if (before[0] is { } rb && after[0] is { } ra)
