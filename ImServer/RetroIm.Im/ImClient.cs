@@ -51,6 +51,8 @@ public sealed partial class ImClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(_options.JsonSerializerOptions, "options.JsonSerializerOptions");
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        // The queue's instruments exist from the start, so /metrics shows them at 0 before the first direct message.
+        ImMetrics.EnsureCreated();
         ReceiptTopic = ImTopics.Receipts(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)));
     }
 

@@ -5,7 +5,7 @@ namespace RetroIm.WebApi.Metrics;
 /// <summary>
 /// <c>/metrics</c> in the Prometheus text format: HTTP requests (ASP.NET Core's <c>http.server.request.duration</c> by
 /// route, method and status; active requests), Kestrel connections, the .NET runtime, the Redis client's round-trip
-/// times, and in embedded mode the relay's own counters.
+/// times, ImHelper's queue of direct messages, and in embedded mode the relay's own counters.
 /// </summary>
 internal static class MetricsExtensions
 {
@@ -15,6 +15,8 @@ internal static class MetricsExtensions
         "Microsoft.AspNetCore.Server.Kestrel",
         "Microsoft.AspNetCore.Diagnostics",
         "Microsoft.AspNetCore.RateLimiting",
+        // ImHelper's queue of direct messages in front of Redis (ImMetrics).
+        RetroIm.Im.ImMetrics.MeterName,
     ];
 
     public static WebApplicationBuilder AddRetroMetrics(this WebApplicationBuilder builder)

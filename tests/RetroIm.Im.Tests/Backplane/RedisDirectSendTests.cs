@@ -106,6 +106,52 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     }
 
     [Test]
+    public async Task QueueMetrics_SendsBehindABatchInFlight_CountedWhileQueued_AndEachWaitRecordedOnce()
+    {
+        using var metrics = new ImMetricsRecorder();
+        await PauseAsync();
+        var call = System.Diagnostics.Stopwatch.StartNew();
+        var first = Send(["a"], "m0");
+        // Nothing in flight: its batch went out inside the call, so its wait was recorded there.
+        var firstCall = call.Elapsed.TotalSeconds;
+        await WaitUntilRedisHoldsOurBatchAsync();
+        var sends = Enumerable.Range(1, 10).Select(i => Send(["a"], "m" + i)).ToArray();
+        var queued = System.Diagnostics.Stopwatch.StartNew();
+        var whileHeld = metrics.Queued();
+        // None of the ten can go before the held batch returns, i.e. before the unpause: each waits at least this long.
+        var heldFor = queued.Elapsed.TotalSeconds;
+        await UnpauseAsync();
+        await Task.WhenAll(sends.Prepend(first)).WaitAsync(Timeout);
+
+        Assert.That(whileHeld, Is.EqualTo(10), "the ten behind the batch in flight");
+        Assert.That(metrics.Queued(), Is.EqualTo(0), "none left once all were sent");
+        var waits = metrics.Waits.OrderBy(w => w).ToList();
+        Assert.That(waits, Has.Count.EqualTo(11), "one wait per message, the first's included");
+        Assert.That(waits[0], Is.LessThanOrEqualTo(firstCall), "the first went at once");
+        Assert.That(waits.Skip(1), Has.All.GreaterThanOrEqualTo(heldFor), "the ten waited for the held batch");
+    }
+
+    [Test]
+    public async Task QueueMetrics_CancelledWhileQueued_LeavesTheCountAndRecordsNoWait()
+    {
+        using var metrics = new ImMetricsRecorder();
+        await PauseAsync();
+        var first = Send(["a"], "m0");
+        await WaitUntilRedisHoldsOurBatchAsync();
+        using var cancel = new CancellationTokenSource();
+        var cancelled = Send(["a"], "gone", cancel.Token);
+        var kept = Send(["a"], "m1");
+        Assert.That(metrics.Queued(), Is.EqualTo(2));
+        await cancel.CancelAsync();
+        await UnpauseAsync();
+        await Task.WhenAll(first, kept).WaitAsync(Timeout);
+
+        Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(metrics.Queued(), Is.EqualTo(0), "the cancelled one left the queue too");
+        Assert.That(metrics.Waits, Has.Count.EqualTo(2), "m0 and m1; the cancelled one never went");
+    }
+
+    [Test]
     public async Task KeptAndNotKept_QueuedTogether_GoInSeparateCalls_InCallOrder()
     {
         var recorder = await RecordWithAOnN1Async(ImTopics.Node("n1"));
@@ -538,4 +584,40 @@ public sealed class RedisDirectSendTests : RedisBackplaneFixture
     private static byte[] Frame(string text) => ClientFrames.Message(text, null, null, 1, Encoding.UTF8.GetBytes($"\"{text}\""));
 
     private static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+
+    /// <summary>Listens to <see cref="ImMetrics"/> (process-wide; this assembly's tests run one at a time).</summary>
+    private sealed class ImMetricsRecorder : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<double> _waits = new();
+        private long _queued = -1;
+
+        public ImMetricsRecorder()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ImMetrics.MeterName) listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+            {
+                if (instrument.Name == "retroim.im.direct.queue_wait") _waits.Enqueue(value);
+            });
+            _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+            {
+                if (instrument.Name == "retroim.im.direct.queued") Volatile.Write(ref _queued, value);
+            });
+            _listener.Start();
+        }
+
+        public IReadOnlyCollection<double> Waits => _waits;
+
+        /// <summary>The gauge, read now.</summary>
+        public long Queued()
+        {
+            _listener.RecordObservableInstruments();
+            return Volatile.Read(ref _queued);
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 }

@@ -46,4 +46,18 @@ public sealed class MetricsApiTests : RetroAppTestBase
         Assert.That(metrics.Types, Does.ContainKey("retroim_relay_connects_total"));
         Assert.That(metrics.Types, Does.ContainKey("retroim_relay_connections"));
     }
+
+    [Test]
+    public async Task Metrics_ImHelpersQueueOfDirectMessages_ExportedFromTheStart()
+    {
+        using var response = await Api.Http.GetAsync("/metrics");
+        var metrics = PrometheusText.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.Types.GetValueOrDefault("retroim_im_direct_queued"), Is.EqualTo("gauge"));
+            Assert.That(metrics.Find("retroim_im_direct_queued").Select(sample => sample.Value), Is.EqualTo(new[] { 0.0 }), "one sample: nothing waits in memory mode");
+            Assert.That(metrics.Types.GetValueOrDefault("retroim_im_direct_queue_wait_seconds"), Is.EqualTo("histogram"));
+        });
+    }
 }

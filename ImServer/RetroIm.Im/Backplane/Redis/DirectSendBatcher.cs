@@ -122,11 +122,13 @@ internal sealed class DirectSendBatcher
             {
                 // Nothing in flight, so nothing queued either: this message goes out now, alone.
                 send.State = SendState.Sent;
+                ImMetrics.DirectSendTaken(send.StartedAt);
                 StartLocked([send], withSource: false);
             }
             else
             {
                 _queue.Enqueue(send);
+                ImMetrics.DirectQueuedChanged(1);
                 PumpLocked();
             }
         }
@@ -288,6 +290,7 @@ internal sealed class DirectSendBatcher
             if (send.State == SendState.Cancelled)
             {
                 _queue.Dequeue();
+                ImMetrics.DirectQueuedChanged(-1);
                 continue;
             }
             if (batch is null && !keptMayGo && !send.Retention.IsNone) break;
@@ -298,6 +301,8 @@ internal sealed class DirectSendBatcher
                 break;
             }
             _queue.Dequeue();
+            ImMetrics.DirectQueuedChanged(-1);
+            ImMetrics.DirectSendTaken(send.StartedAt);
             send.State = SendState.Sent;
             (batch ??= []).Add(send);
             bytes += send.Bytes;
@@ -405,6 +410,9 @@ internal sealed class DirectSendBatcher
         public ReadOnlyMemory<byte> Frame { get; } = frame;
 
         public StreamRetention Retention { get; } = retention;
+
+        /// <summary>When it was sent (<see cref="ImMetrics.DirectSendStarted"/>), for its wait in the queue; 0 while not measured.</summary>
+        public long StartedAt { get; } = ImMetrics.DirectSendStarted();
 
         /// <summary>About the bytes of its arguments (ids counted as one byte a char; close enough for a cap).</summary>
         public long Bytes { get; } = head.Length + frame.Length + Sum(clientIds) + ((3L + clientIds.Length) * ArgOverhead);
