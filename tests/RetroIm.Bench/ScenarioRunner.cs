@@ -373,12 +373,8 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     private double RedisCpu() => target.RedisProcessId is { } pid ? ProcStats.CpuSeconds(pid) : 0;
 
     /// <summary>Redis's and each server's threads' run and run-delay seconds now (<see cref="ProcStats.SchedSeconds"/>; null where unknown).</summary>
-    private List<Dictionary<int, RunWait>?> Sched(IReadOnlyList<int> servers)
-    {
-        var all = new List<Dictionary<int, RunWait>?> { target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null };
-        all.AddRange(servers.Select(ProcStats.SchedSeconds));
-        return all;
-    }
+    private SchedSnapshot Sched(IReadOnlyList<int> servers) =>
+        new(target.RedisProcessId is { } pid ? ProcStats.SchedSeconds(pid) : null, servers.Select(ProcStats.SchedSeconds).ToArray());
 
     /// <summary>
     /// While publishing: <c>redis_run_pct</c> and <c>redis_wait_pct</c>, the shares of the time Redis ran and waited,
@@ -386,23 +382,26 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
     /// CPU cost it), and <c>server_wait_s</c>, the seconds the servers' threads waited so, summed (over the threads
     /// alive from start to end of it).
     /// </summary>
-    private static void AddSched(Dictionary<string, object?> into, List<Dictionary<int, RunWait>?> before, List<Dictionary<int, RunWait>?> after, double seconds)
+    private static void AddSched(Dictionary<string, object?> into, SchedSnapshot before, SchedSnapshot after, double seconds)
     {
         if (seconds <= 0) return;
-        if (before[0] is { } rb && after[0] is { } ra)
+        if (before.Redis is { } rb && after.Redis is { } ra)
         {
             var (run, wait) = ProcStats.SchedDelta(rb, ra);
             into["redis_run_pct"] = Math.Round(100 * run / seconds, 1);
             into["redis_wait_pct"] = Math.Round(100 * wait / seconds, 1);
         }
         double serverWait = 0;
-        for (var i = 1; i < before.Count; i++)
+        for (var i = 0; i < before.Servers.Length; i++)
         {
-            if (before[i] is not { } b || after[i] is not { } a) return;
+            if (before.Servers[i] is not { } b || after.Servers[i] is not { } a) return;
             serverWait += ProcStats.SchedDelta(b, a).Wait;
         }
-        if (before.Count > 1) into["server_wait_s"] = Math.Round(serverWait, 2);
+        if (before.Servers.Length > 0) into["server_wait_s"] = Math.Round(serverWait, 2);
     }
+
+    /// <summary>Per thread, run and wait seconds of Redis (null: none, or unknown) and of each server, in order.</summary>
+    private sealed record SchedSnapshot(Dictionary<int, RunWait>? Redis, Dictionary<int, RunWait>?[] Servers);
 
     private static double SumCpu(IEnumerable<int> pids) => pids.Sum(ProcStats.CpuSeconds);
 

@@ -126,28 +126,24 @@ internal sealed partial class RelayDispatcher
             else SendToClients(to, body.ToArray(), header, sends);
             return;
         }
-        if (positioned && header.Epochs!.Count == 1 && topic != ImTopics.All && (header.Chan ?? ChanOf(topic)) is { } positionedChan)
+        // The audience: a channel, or every connection (null) for a broadcast.
+        var chan = topic == ImTopics.All ? null : header.Chan ?? ChanOf(topic);
+        if (chan is null && topic != ImTopics.All)
+        {
+            RelayLog.BadPacket(_logger, topic, "message with neither receivers nor channel");
+            return;
+        }
+        if (positioned && header.Epochs!.Count == 1 && chan is not null)
         {
             // A channel message has one position for every member: splice once, share the copy.
-            var stream = ImStreams.Chan(positionedChan);
+            var stream = ImStreams.Chan(chan);
             var offset = header.Offsets![0];
             var spliced = new OutFrame(FramePositions.Splice(body.Span, stream, header.Epochs[0], offset));
-            Hold(positionedChan, new HeldFrame(spliced, stream, header.Epochs[0], offset), sends);
+            Hold(chan, new HeldFrame(spliced, stream, header.Epochs[0], offset), sends);
             return;
         }
         // One copy per packet, shared by every recipient's queue: the payload is only valid during this call.
-        if (topic == ImTopics.All)
-        {
-            Hold(null, new HeldFrame(new OutFrame(body.ToArray())), sends);
-        }
-        else if ((header.Chan ?? ChanOf(topic)) is { } chan)
-        {
-            Hold(chan, new HeldFrame(new OutFrame(body.ToArray())), sends);
-        }
-        else
-        {
-            RelayLog.BadPacket(_logger, topic, "message with neither receivers nor channel");
-        }
+        Hold(chan, new HeldFrame(new OutFrame(body.ToArray())), sends);
     }
 
     private void SendToClients(IReadOnlyList<string> to, byte[] frame, RelayHeader header, SendBatch? sends)
