@@ -11,15 +11,8 @@ results="$root/artifacts/test-results"
 rm -rf "$results" && mkdir -p "$results"
 
 # ---- install what is missing -------------------------------------------------------------------------------
-missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "test.sh: installing ${missing[*]} with apt-get"
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null \
-    || { echo "test.sh: apt-get install ${missing[*]} failed"; echo "Tests: 0 passed, 1 failed"; exit 1; }
-fi
+. "$root/tests/ensure-packages.sh"
+ensure_packages test.sh redis-server chromium || { echo "Tests: 0 passed, 1 failed"; exit 1; }
 
 # ---- build once ----------------------------------------------------------------------------------------------
 echo "test.sh: building"

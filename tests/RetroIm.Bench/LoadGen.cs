@@ -11,8 +11,8 @@ namespace RetroIm.Bench;
 /// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
 /// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello","receive":…} when started, answers "connect"
 /// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "churn N" (its first N
-/// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…}, "reset" with
-/// {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
+/// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…}, "count" with
+/// {"event":"count","received":N}, "reset" with {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
 /// open at most 20,000 files here. With <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects
 /// (RetroIm: a fresh connect URL plus its last channel position, so the node replays what it missed).
 /// </summary>
@@ -77,6 +77,7 @@ internal sealed class LoadGen
             else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line.StartsWith("churn ", StringComparison.Ordinal)) Emit(await gen.ChurnAsync(int.Parse(line.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line == "report") Emit(gen.Report());
+            else if (line == "count") Emit(gen.Count());
             else if (line == "reset") Emit(gen.Reset());
             else if (line == "exit") break;
         }
@@ -265,15 +266,7 @@ internal sealed class LoadGen
 
     private object Report()
     {
-        long total = 0, min = long.MaxValue, max = 0, minSeq = long.MaxValue, lastAt = 0;
-        for (var i = 0; i < _ids.Length; i++)
-        {
-            total += _received[i];
-            min = Math.Min(min, _received[i]);
-            max = Math.Max(max, _received[i]);
-            minSeq = Math.Min(minSeq, _lastSeq[i]);
-            lastAt = Math.Max(lastAt, _lastAt[i]);
-        }
+        var (total, min, max, minSeq, lastAt) = Totals();
         return new
         {
             @event = "report", received = total, per_client_min = min, per_client_max = max, min_last_seq = minSeq,
@@ -283,6 +276,30 @@ internal sealed class LoadGen
             recovered = Interlocked.Read(ref _recovered), recover_failed = Interlocked.Read(ref _recoverFailed),
             cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, hist = _latency.ToSparse(), timeline = _timeline.ToSparse(), errors = Errors(),
         };
+    }
+
+    /// <summary>
+    /// Only what a wait for the last deliveries needs: how many arrived. A full report (its histogram
+    /// and timeline, a few thousand numbers to serialise) asked for while the last messages arrive would take CPU from
+    /// the very deliveries it measures.
+    /// </summary>
+    private object Count()
+    {
+        return new { @event = "count", received = Totals().Total };
+    }
+
+    private (long Total, long Min, long Max, long MinSeq, long LastAt) Totals()
+    {
+        long total = 0, min = long.MaxValue, max = 0, minSeq = long.MaxValue, lastAt = 0;
+        for (var i = 0; i < _ids.Length; i++)
+        {
+            total += _received[i];
+            min = Math.Min(min, _received[i]);
+            max = Math.Max(max, _received[i]);
+            minSeq = Math.Min(minSeq, _lastSeq[i]);
+            lastAt = Math.Max(lastAt, _lastAt[i]);
+        }
+        return (total, min, max, minSeq, lastAt);
     }
 
     /// <summary>Clears the counters of the last phase; sequence positions stay (sequences only grow within a run).</summary>

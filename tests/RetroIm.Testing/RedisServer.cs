@@ -208,7 +208,17 @@ public sealed class RedisServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => OnOutput("[err]", e.Data, readyOrExited);
         process.Exited += (_, _) => readyOrExited.TrySetResult();
         Log.Add("[cmd]", $"{_options.Executable} {string.Join(' ', info.ArgumentList.Select(a => a.Length == 0 ? "''" : a))}");
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e) when (e.NativeErrorCode == 2) // ENOENT
+        {
+            process.Dispose();
+            throw new InvalidOperationException(
+                $"'{_options.Executable}' was not found on PATH. Install Redis (Debian: apt-get install redis-server); "
+                + "./test.sh and tests/bench/run.sh install it themselves.", e);
+        }
         _process = process;
         Live.TryAdd(this, 0);
         process.BeginOutputReadLine();

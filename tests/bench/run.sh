@@ -57,6 +57,10 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 log() { echo "[run.sh] $*" >&2; }
 
+# The bench's Redis (the floor needs none, but every scenario starts RetroIm first; "summary" only reads files).
+. "$root/tests/ensure-packages.sh"
+[[ "$1" == "summary" ]] || ensure_packages run.sh redis-server || exit 1
+
 log "building RetroIm.ImServer and RetroIm.Bench (Release) into $artifacts"
 dotnet build "$root/ImServer/RetroIm.ImServer/RetroIm.ImServer.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q -clp:ErrorsOnly >&2
 dotnet build "$root/tests/RetroIm.Bench/RetroIm.Bench.csproj" -c Release --artifacts-path "$artifacts" -nologo -v q -clp:ErrorsOnly >&2
