@@ -11,10 +11,11 @@ namespace RetroIm.Bench;
 /// One load-generator process: opens its share of the clients' WebSockets and measures what arrives. Driven over
 /// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello","receive":…} when started, answers "connect"
 /// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "churn N" (its first N
-/// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…}, "count" with
-/// {"event":"count","received":N}, "reset" with {"event":"reset"}, and exits on "exit". Clients are spread over several such processes because one process may
-/// open at most 20,000 files here. With <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects
-/// (RetroIm: a fresh connect URL plus its last channel position, so the node replays what it missed).
+/// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…},
+/// "count" with {"event":"count","received":N}, "reset" with {"event":"reset"}, and exits on "exit". Clients are spread
+/// over several such processes because one process may open at most 20,000 files here. With
+/// <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects (RetroIm: a fresh connect URL plus its last
+/// channel position, so the node replays what it missed).
 /// </summary>
 internal sealed class LoadGen
 {
@@ -279,14 +280,11 @@ internal sealed class LoadGen
     }
 
     /// <summary>
-    /// Only what a wait for the last deliveries needs: how many arrived. A full report (its histogram
-    /// and timeline, a few thousand numbers to serialise) asked for while the last messages arrive would take CPU from
-    /// the very deliveries it measures.
+    /// Only what a wait for the last deliveries needs: how many arrived. A full report (its histogram and timeline, a
+    /// few thousand numbers to serialise) asked for while the last messages arrive would take CPU from the very
+    /// deliveries it measures.
     /// </summary>
-    private object Count()
-    {
-        return new { @event = "count", received = Totals().Total };
-    }
+    private object Count() => new { @event = "count", received = Totals().Total };
 
     private (long Total, long Min, long Max, long MinSeq, long LastAt) Totals()
     {

@@ -9,6 +9,16 @@ public sealed class RedisServerTests
     private static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
     [Test]
+    public void StartAsync_ExecutableNotFound_SaysWhatToInstall()
+    {
+        var error = Assert.ThrowsAsync<InvalidOperationException>(
+            () => RedisServer.StartAsync(new RedisServerOptions { Executable = "retroim-no-such-redis-server" }));
+
+        Assert.That(error!.Message, Does.Contain("'retroim-no-such-redis-server' was not found on PATH")
+            .And.Contain("apt-get install redis-server"));
+    }
+
+    [Test]
     public async Task RestartAsync_ComesBackOnTheSamePort()
     {
         await using var server = await RedisServer.StartAsync();
