@@ -12,8 +12,8 @@ namespace RetroIm.Bench;
 /// stdin/stdout by the orchestrator, one line each way: it prints {"event":"hello","receive":…} when started, answers "connect"
 /// (or "connect N": the next N clients) with {"event":"ready",…} once each of them tried once, "churn N" (its first N
 /// connected clients close and connect again) with the same {"event":"ready",…}, "report" with {"event":"report",…},
-/// "count" with {"event":"count","received":N}, "reset" with {"event":"reset"}, and exits on "exit". Clients are spread
-/// over several such processes because one process may open at most 20,000 files here. With
+/// "status" with the same counters and no latencies, "reset" with {"event":"reset"}, and exits on "exit". Clients are
+/// spread over several such processes because one process may open at most 20,000 files here. With
 /// <see cref="LoadGenSpec.Recover"/> a client whose socket drops reconnects (RetroIm: a fresh connect URL plus its last
 /// channel position, so the node replays what it missed).
 /// </summary>
@@ -77,8 +77,8 @@ internal sealed class LoadGen
             if (line == "connect") Emit(await gen.ConnectAsync(int.MaxValue));
             else if (line.StartsWith("connect ", StringComparison.Ordinal)) Emit(await gen.ConnectAsync(int.Parse(line.AsSpan(8), System.Globalization.CultureInfo.InvariantCulture)));
             else if (line.StartsWith("churn ", StringComparison.Ordinal)) Emit(await gen.ChurnAsync(int.Parse(line.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture)));
-            else if (line == "report") Emit(gen.Report());
-            else if (line == "count") Emit(gen.Count());
+            else if (line == "report") Emit(gen.Report(latency: true));
+            else if (line == "status") Emit(gen.Report(latency: false));
             else if (line == "reset") Emit(gen.Reset());
             else if (line == "exit") break;
         }
@@ -265,28 +265,12 @@ internal sealed class LoadGen
         }
     }
 
-    private object Report()
-    {
-        var (total, min, max, minSeq, lastAt) = Totals();
-        return new
-        {
-            @event = "report", received = total, per_client_min = min, per_client_max = max, min_last_seq = minSeq,
-            last_message_at_us = lastAt, duplicated = Interlocked.Read(ref _duplicates),
-            connected = Interlocked.Read(ref _connectedNow), disconnects = Interlocked.Read(ref _disconnects),
-            reconnects = Interlocked.Read(ref _reconnects), last_reconnect_at_us = Interlocked.Read(ref _lastReconnectAt),
-            recovered = Interlocked.Read(ref _recovered), recover_failed = Interlocked.Read(ref _recoverFailed),
-            cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, hist = _latency.ToSparse(), timeline = _timeline.ToSparse(), errors = Errors(),
-        };
-    }
-
     /// <summary>
-    /// Only what a wait for the last deliveries needs: how many arrived. A full report (its histogram and timeline, a
-    /// few thousand numbers to serialise) asked for while the last messages arrive would take CPU from the very
-    /// deliveries it measures.
+    /// The counters, and with <paramref name="latency"/> the latency histogram and timeline. Those are thousands of
+    /// numbers to serialise: a wait that polls while messages still arrive ("status") leaves them out, so it does not
+    /// take CPU from the very deliveries it measures.
     /// </summary>
-    private object Count() => new { @event = "count", received = Totals().Total };
-
-    private (long Total, long Min, long Max, long MinSeq, long LastAt) Totals()
+    private object Report(bool latency)
     {
         long total = 0, min = long.MaxValue, max = 0, minSeq = long.MaxValue, lastAt = 0;
         for (var i = 0; i < _ids.Length; i++)
@@ -297,7 +281,16 @@ internal sealed class LoadGen
             minSeq = Math.Min(minSeq, _lastSeq[i]);
             lastAt = Math.Max(lastAt, _lastAt[i]);
         }
-        return (total, min, max, minSeq, lastAt);
+        return new
+        {
+            @event = "report", received = total, per_client_min = min, per_client_max = max, min_last_seq = minSeq,
+            last_message_at_us = lastAt, duplicated = Interlocked.Read(ref _duplicates),
+            connected = Interlocked.Read(ref _connectedNow), disconnects = Interlocked.Read(ref _disconnects),
+            reconnects = Interlocked.Read(ref _reconnects), last_reconnect_at_us = Interlocked.Read(ref _lastReconnectAt),
+            recovered = Interlocked.Read(ref _recovered), recover_failed = Interlocked.Read(ref _recoverFailed),
+            cpu_s = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,
+            hist = latency ? _latency.ToSparse() : [], timeline = latency ? _timeline.ToSparse() : [], errors = Errors(),
+        };
     }
 
     /// <summary>Clears the counters of the last phase; sequence positions stay (sequences only grow within a run).</summary>

@@ -245,14 +245,14 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
 
         // Direct: one message per client per round; channel: every connected member gets every message.
         var expected = plan.Messages * _connected;
-        // The wait for the last deliveries asks only for counts: a full report then would take CPU from them.
-        var received = await CountAsync();
+        // The wait for the last deliveries polls the counters only: the latencies then would take CPU from them.
+        var received = (await ReportAsync(latency: false)).Received;
         var lastProgress = Stopwatch.StartNew();
         var waited = Stopwatch.StartNew();
         while (received < expected && waited.Elapsed < TimeSpan.FromSeconds(30) && lastProgress.Elapsed < TimeSpan.FromSeconds(3))
         {
             await Task.Delay(Poll); // child processes: no event crosses the process boundary, so poll (bounded)
-            var next = await CountAsync();
+            var next = (await ReportAsync(latency: false)).Received;
             if (next > received) lastProgress.Restart();
             received = next;
         }
@@ -324,18 +324,22 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         into["steal_pct"] = ProcStats.StealPercent(steal, elapsed);
     }
 
+    /// <summary>
+    /// Polls the load generators' counters (no latencies: see <see cref="ReportAsync"/>) until <paramref name="done"/>
+    /// or the timeout, then returns a full report taken after it.
+    /// </summary>
     private async Task<LoadReport> UntilAsync(Func<LoadReport, bool> done, string what, TimeSpan? timeout = null)
     {
         var watch = Stopwatch.StartNew();
         while (true)
         {
-            var report = await ReportAsync();
-            if (done(report)) return report;
+            var report = await ReportAsync(latency: false);
+            if (done(report)) return await ReportAsync();
             if (watch.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
             {
                 Console.Error.WriteLine($"[{target.Name}] gave up waiting for {what} after {watch.Elapsed.TotalSeconds:0} s (connected {report.Connected}/{_connected}, min seq {report.MinLastSeq})");
                 Console.Error.WriteLine(target.ServerLogTail());
-                return report;
+                return await ReportAsync();
             }
             await Task.Delay(Poll);
         }
@@ -346,19 +350,16 @@ internal sealed partial class ScenarioRunner(BenchOptions options, IBenchTarget 
         foreach (var g in _loadGens) await g.AskAsync(command, Bounded);
     }
 
-    private async Task<LoadReport> ReportAsync()
+    /// <summary>
+    /// Every load generator's report, merged. Without <paramref name="latency"/> ("status") only the counters: a wait
+    /// that polls while messages still arrive must not make the load generators serialise thousands of latency
+    /// buckets, which takes CPU from the deliveries being measured.
+    /// </summary>
+    private async Task<LoadReport> ReportAsync(bool latency = true)
     {
         var merged = new LoadReport();
-        foreach (var g in _loadGens) merged.Add(await g.AskAsync("report", Bounded));
+        foreach (var g in _loadGens) merged.Add(await g.AskAsync(latency ? "report" : "status", Bounded));
         return merged;
-    }
-
-    /// <summary>Messages received by all load generators (their light "count" answer).</summary>
-    private async Task<long> CountAsync()
-    {
-        long received = 0;
-        foreach (var g in _loadGens) received += (await g.AskAsync("count", Bounded)).GetProperty("received").GetInt64();
-        return received;
     }
 
     /// <summary>
