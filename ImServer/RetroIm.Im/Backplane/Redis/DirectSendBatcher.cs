@@ -121,8 +121,7 @@ internal sealed class DirectSendBatcher
             if (_inFlight == 0)
             {
                 // Nothing in flight, so nothing queued either: this message goes out now, alone.
-                send.State = SendState.Sent;
-                ImMetrics.DirectSendTaken(send.StartedAt);
+                send.MarkSent();
                 StartLocked([send], withSource: false);
             }
             else
@@ -289,8 +288,7 @@ internal sealed class DirectSendBatcher
         {
             if (send.State == SendState.Cancelled)
             {
-                _queue.Dequeue();
-                ImMetrics.DirectQueuedChanged(-1);
+                DequeueLocked();
                 continue;
             }
             if (batch is null && !keptMayGo && !send.Retention.IsNone) break;
@@ -300,15 +298,20 @@ internal sealed class DirectSendBatcher
             {
                 break;
             }
-            _queue.Dequeue();
-            ImMetrics.DirectQueuedChanged(-1);
-            ImMetrics.DirectSendTaken(send.StartedAt);
-            send.State = SendState.Sent;
+            DequeueLocked();
+            send.MarkSent();
             (batch ??= []).Add(send);
             bytes += send.Bytes;
             appends += send.ClientIds.Length;
         }
         return batch;
+    }
+
+    /// <summary>Under the lock: drops the head of the queue (the queue's gauge follows).</summary>
+    private void DequeueLocked()
+    {
+        _queue.Dequeue();
+        ImMetrics.DirectQueuedChanged(-1);
     }
 
     private static bool SameRetention(StreamRetention a, StreamRetention b) => a.MaxLength == b.MaxLength && a.MaxAge == b.MaxAge;
@@ -422,6 +425,13 @@ internal sealed class DirectSendBatcher
 
         /// <summary>Read and written under the batcher's lock.</summary>
         public SendState State { get; set; }
+
+        /// <summary>Under the batcher's lock: it goes to Redis in the next batch, and its wait in the queue ends.</summary>
+        public void MarkSent()
+        {
+            State = SendState.Sent;
+            ImMetrics.DirectSendTaken(StartedAt);
+        }
 
         public CancellationTokenRegistration Registration { get; set; }
 
