@@ -103,6 +103,7 @@ internal static class BenchSummary
     private static void Write(TextWriter o, List<JsonElement> runs)
     {
         var met = 0;
+        var used = new List<JsonElement>();
         o.WriteLine("| target | RetroIm | Socket.IO | RetroIm / Socket.IO | floor | goal | met | run |");
         o.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var target in Targets)
@@ -113,6 +114,7 @@ internal static class BenchSummary
                 o.WriteLine($"| {target.Name} | not run | | | | {target.Goal} | — | |");
                 continue;
             }
+            used.Add(run);
             var peer = Child(run, "peer");
             var floor = Child(run, "floor");
             var ratio = Child(run, "ratio");
@@ -126,11 +128,15 @@ internal static class BenchSummary
                 floor is { } f ? target.Figure(f) : "",
                 target.Goal,
                 ok ? "**yes**" : "no",
-                $"`{Text(run, "command")}` ({Text(run, "timestamp")}) |"));
+                $"`{Text(run, "command")}` ({Text(run, "timestamp")}{(Text(run, "commit") is { Length: > 0 } c ? ", " + c : "")}) |"));
         }
         o.WriteLine();
         var machine = runs.Select(r => Child(r, "machine")).FirstOrDefault(m => m is not null);
-        o.WriteLine($"{met} of {Targets.Length} targets met" + (machine is { } m ? $" on {F(m, "cores")} cores, {Text(m, "cpu")}, {Text(m, "os")}, {Text(m, "dotnet")}." : "."));
+        // The code measured, as the runs recorded it (runs from before the JSON had "commit" name none).
+        var commits = used.Select(r => Text(r, "commit")).Where(c => c.Length > 0).Distinct().ToList();
+        o.WriteLine($"{met} of {Targets.Length} targets met"
+            + (machine is { } m ? $" on {F(m, "cores")} cores, {Text(m, "cpu")}, {Text(m, "os")}, {Text(m, "dotnet")}" : "")
+            + (commits.Count > 0 ? $"; code {string.Join(", ", commits)}." : "."));
     }
 
     private static bool DirectMet(JsonElement r) =>

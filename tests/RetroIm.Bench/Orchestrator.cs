@@ -66,14 +66,20 @@ internal sealed class Orchestrator(BenchOptions options)
         return 0;
     }
 
-    private Dictionary<string, object?> Head(DateTime now) => new()
+    private Dictionary<string, object?> Head(DateTime now)
     {
-        ["scenario"] = options.Scenario,
-        ["timestamp"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        ["command"] = "tests/bench/run.sh " + options.CommandLine,
-        ["machine"] = Machine(),
-        ["clients"] = options.Clients,
-    };
+        var head = new Dictionary<string, object?>
+        {
+            ["scenario"] = options.Scenario,
+            ["timestamp"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["command"] = "tests/bench/run.sh " + options.CommandLine,
+            ["machine"] = Machine(),
+        };
+        // The code measured: run.sh's short commit id, with "-dirty" when the checkout had changes; none outside git.
+        if (Environment.GetEnvironmentVariable("RETROIM_BENCH_COMMIT") is { Length: > 0 } commit) head["commit"] = commit;
+        head["clients"] = options.Clients;
+        return head;
+    }
 
     /// <summary>The JSON file (and the chart) into the results folder, then the JSON as the last line of the output.</summary>
     private async Task WriteAsync(Dictionary<string, object?> json, DateTime now, string? svg)

@@ -71,6 +71,15 @@ if [[ "$1" == "summary" ]]; then
   exit
 fi
 
+# The code measured, for the JSON's "commit": the checkout's short id, "-dirty" when a tracked file differs from it (the
+# results folder aside: a run writes there). Left out when this is not a git checkout.
+if commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)"; then
+  if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- . ':!tests/bench/results' 2>/dev/null)" ]]; then
+    commit="$commit-dirty"
+  fi
+  export RETROIM_BENCH_COMMIT="$commit"
+fi
+
 extra=()
 if [[ -n "$peer" ]]; then
   if [[ "$peer" != "socketio" ]]; then echo "--peer: only socketio is supported" >&2; exit 2; fi
