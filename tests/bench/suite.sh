@@ -2,7 +2,7 @@
 # Every benchmark behind the README's targets, in one sitting on one commit, then the targets as one markdown table.
 #   tests/bench/suite.sh
 # Runs tests/bench/run.sh once per line of RUNS below (with Socket.IO and the floor where the README's rows have them;
-# about 40 minutes on 2 cores), keeps each run's log (its table) in tests/bench/results/suite-<time>/, and ends with
+# about 20 minutes on 2 cores), keeps each run's log (its table) in tests/bench/results/suite-<time>/, and ends with
 # `RetroIm.Bench summary` over the runs' JSON: per target RetroIm, Socket.IO, the ratio, the floor, met or not, and the
 # command. A run that fails is reported and the others still go. RETROIM_BENCH_RESULTS moves the results as for run.sh.
 # "kernel-floor" (when a C compiler is there) runs tests/bench/kernel-floor/sendfloor.c right after the fan-out, with
