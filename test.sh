@@ -92,7 +92,7 @@ if [ ${#filters[@]} -eq 0 ]; then
   # system's two nodes pinned to a CPU each, its clients read by the load generator's io_uring (epoll where refused);
   # where the kernel keeps schedstat, Redis's run and wait (not for the floor, which has no Redis) and the servers' wait;
   # the code measured ("commit": this checkout's, "-dirty" when it has changes; none outside a git checkout).
-  RETROIM_TEST_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || true)" \
+  RETROIM_TEST_COMMIT="$([[ "$(git rev-parse --show-toplevel 2>/dev/null)" == "$(pwd -P)" ]] && git rev-parse --short HEAD)" \
   bench_smoke "tests/bench/run.sh fanout, 200 clients, RetroIm, Socket.IO and the floor" bench.log \
     '(process.env.RETROIM_TEST_COMMIT ? [process.env.RETROIM_TEST_COMMIT, process.env.RETROIM_TEST_COMMIT + "-dirty"].includes(r.commit) : !("commit" in r)) && [r, r.peer, r.floor].every(s => s && s.connected === 200 && s.lost === 0 && s.delivered === 1000 && s.deliveries_per_s > 0 && (s.timeline || []).reduce((n, w) => n + w.deliveries, 0) === 1000 && /^[0-9]+,[0-9]+$/.test(s.node_cpus) && ["io_uring", "epoll"].includes(s.loadgen_receive)) && (!require("fs").existsSync("/proc/self/schedstat") || ([r, r.peer].every(s => s.redis_run_pct >= 0 && s.redis_wait_pct >= 0) && [r, r.peer, r.floor].every(s => s.server_wait_s >= 0) && !("redis_run_pct" in r.floor)))' \
     "RetroIm, Socket.IO and the floor each delivered 1000 of 1000, every one in the latency timeline, nodes pinned; Redis's run and wait and the servers' wait while publishing; the commit measured" \

@@ -72,8 +72,9 @@ if [[ "$1" == "summary" ]]; then
 fi
 
 # The code measured, for the JSON's "commit": the checkout's short id, "-dirty" when a tracked file differs from it (the
-# results folder aside: a run writes there). Left out when this is not a git checkout.
-if commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)"; then
+# results folder aside: a run writes there). Left out when this is not a git checkout of its own (a copy of the tree
+# inside some other repository would otherwise be stamped with that repository's commit).
+if [[ "$(git -C "$root" rev-parse --show-toplevel 2>/dev/null)" == "$(cd "$root" && pwd -P)" ]] && commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)"; then
   if [[ -n "$(git -C "$root" status --porcelain --untracked-files=no -- . ':!tests/bench/results' 2>/dev/null)" ]]; then
     commit="$commit-dirty"
   fi
